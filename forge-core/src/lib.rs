@@ -1,0 +1,9 @@
+//! forge-core: the schema model, the registry of entities, and (as they land)
+//! introspection, the diff, SQL rendering, migration scripts, the revision
+//! graph and the runner.
+
+pub mod entity;
+pub mod model;
+pub mod registry;
+
+pub use entity::{EntityBase, EntityFields, EntityTable, NumericType, PgEnum, SqlType, TextType};
