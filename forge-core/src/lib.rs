@@ -5,5 +5,7 @@
 pub mod entity;
 pub mod model;
 pub mod registry;
+pub mod script;
+pub mod graph;
 
 pub use entity::{EntityBase, EntityFields, EntityTable, NumericType, PgEnum, SqlType, TextType};

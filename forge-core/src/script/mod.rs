@@ -1,0 +1,18 @@
+//! Migration files: their format, the SQL splitter, the checksum, reading a
+//! directory of them and writing a new one.
+
+mod checksum;
+mod directory;
+mod error;
+mod migration;
+mod splitter;
+mod transaction;
+mod writer;
+
+pub use checksum::{checksum, normalize as normalize_for_checksum};
+pub use directory::ScriptDirectory;
+pub use error::ScriptError;
+pub use migration::{branch_label_problem, is_revision_id, MigrationScript, Section};
+pub use splitter::{split_statements, SplitError, SplitErrorKind, Statement};
+pub use transaction::{find_non_transactional, transaction_problem, NonTransactional};
+pub use writer::{file_name, new_revision_id, render, slug, write_revision, NewRevision};

@@ -1,0 +1,280 @@
+//! Writes a new migration file: a fresh revision id, a file name from the date
+//! and the message, the header and both sections. Never overwrites a file.
+
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::error::ScriptError;
+
+/// What a new revision file says; `render` and `write_revision` turn it into text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewRevision {
+    /// None: a random id is generated.
+    pub revision: Option<String>,
+    pub parents: Vec<String>,
+    pub message: String,
+    pub branch_labels: Vec<String>,
+    pub depends_on: Vec<String>,
+    pub transactional: bool,
+    pub upgrade_sql: String,
+    pub downgrade_sql: String,
+}
+
+/// A random revision id: 12 lowercase hex characters.
+pub fn new_revision_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
+}
+
+/// The message as a file-name fragment: lowercase ASCII letters, digits and `_`,
+/// at most 40 characters, never empty (`revision`), so never a path.
+pub fn slug(message: &str) -> String {
+    let mut slug = String::new();
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('_') {
+            slug.push('_');
+        }
+    }
+    slug.truncate(40);
+    let slug = slug.trim_end_matches('_');
+    if slug.is_empty() {
+        "revision".to_string()
+    } else {
+        slug.to_string()
+    }
+}
+
+/// `YYYYMMDD_HHMM_<slug>.sql` (UTC).
+pub fn file_name(created: DateTime<Utc>, message: &str) -> String {
+    format!("{}_{}.sql", created.format("%Y%m%d_%H%M"), slug(message))
+}
+
+/// The text of the new file, with `revision` as its id.
+pub fn render(new: &NewRevision, revision: &str, created: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    let mut line = |name: &str, value: &str| {
+        out.push_str(format!("-- forge:{name:<10} {value}").trim_end());
+        out.push('\n');
+    };
+    line("revision", revision);
+    if !new.parents.is_empty() {
+        line("parents", &new.parents.join(" "));
+    }
+    // The header is line-based: a multi-line message is folded into one line.
+    line("message", &new.message.split_whitespace().collect::<Vec<_>>().join(" "));
+    line("created", &created.to_rfc3339_opts(SecondsFormat::Secs, true));
+    if !new.branch_labels.is_empty() {
+        line("branch", &new.branch_labels.join(" "));
+    }
+    if !new.depends_on.is_empty() {
+        line("depends-on", &new.depends_on.join(" "));
+    }
+    if !new.transactional {
+        line("transaction", "off");
+    }
+    section(&mut out, "upgrade", &new.upgrade_sql);
+    section(&mut out, "downgrade", &new.downgrade_sql);
+    out
+}
+
+fn section(out: &mut String, name: &str, sql: &str) {
+    out.push_str(&format!("\n-- forge:{name}\n"));
+    let sql = sql.trim_matches(|c| c == '\n' || c == '\r');
+    if sql.trim().is_empty() {
+        // An empty section reads as an oversight without a word saying it is deliberate.
+        out.push_str(&format!("-- (no {name} statements)\n"));
+    } else {
+        out.push_str(sql.trim_end());
+        out.push('\n');
+    }
+}
+
+/// Writes the new revision into `dir` (created if needed) and returns its path and
+/// id. An existing file is never overwritten: if the name is taken the revision
+/// id joins it (`..._<slug>_<id>.sql`), and files are created with `create_new`
+/// so a concurrent writer cannot overwrite either.
+pub fn write_revision(
+    dir: &Path,
+    new: &NewRevision,
+    created: DateTime<Utc>,
+) -> Result<(PathBuf, String), ScriptError> {
+    let revision = new.revision.clone().unwrap_or_else(new_revision_id);
+    let text = render(new, &revision, created);
+    std::fs::create_dir_all(dir).map_err(|source| ScriptError::Io { path: dir.to_path_buf(), source })?;
+    let plain = dir.join(file_name(created, &new.message));
+    let with_id = dir.join(format!("{}_{}_{revision}.sql", created.format("%Y%m%d_%H%M"), slug(&new.message)));
+    for path in [plain, with_id.clone()] {
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut file) => {
+                file.write_all(text.as_bytes())
+                    .and_then(|()| file.sync_all())
+                    .map_err(|source| ScriptError::Io { path: path.clone(), source })?;
+                return Ok((path, revision));
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(source) => return Err(ScriptError::Io { path, source }),
+        }
+    }
+    Err(ScriptError::FileExists { path: with_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::directory::tests::TempDir;
+    use super::super::migration::{is_revision_id, MigrationScript};
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 12, 24, 3, 27, 41).unwrap()
+    }
+
+    fn new(message: &str) -> NewRevision {
+        NewRevision {
+            revision: Some("19becf30b774".into()),
+            parents: vec!["3f2a9c1d0b7e".into()],
+            message: message.into(),
+            transactional: true,
+            upgrade_sql: "ALTER TABLE \"users\" ADD COLUMN \"phone_number\" varchar(20);".into(),
+            downgrade_sql: "ALTER TABLE \"users\" DROP COLUMN \"phone_number\";".into(),
+            ..NewRevision::default()
+        }
+    }
+
+    #[test]
+    fn revision_ids_are_random_twelve_hex() {
+        let (a, b) = (new_revision_id(), new_revision_id());
+        assert!(is_revision_id(&a) && is_revision_id(&b));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn slug_rules() {
+        assert_eq!(slug("add user phone number"), "add_user_phone_number");
+        assert_eq!(slug("Add Users' Phone-Number!"), "add_users_phone_number");
+        assert_eq!(slug("../../etc/passwd"), "etc_passwd");
+        assert_eq!(slug("café crème"), "caf_cr_me");
+        assert_eq!(slug(""), "revision");
+        assert_eq!(slug("!!! ///"), "revision");
+        let long = slug("a very long message that goes on and on about many things");
+        assert!(long.len() <= 40, "{long}");
+        assert_eq!(long, "a_very_long_message_that_goes_on_and_on");
+        assert!(!slug("abcdefghijklmnopqrstuvwxyzabcdefghijklm nop").ends_with('_'));
+    }
+
+    #[test]
+    fn file_names_start_with_the_utc_date_and_time() {
+        assert_eq!(file_name(at(), "add user phone number"), "20251224_0327_add_user_phone_number.sql");
+    }
+
+    #[test]
+    fn renders_the_design_format() {
+        let text = render(&new("add user phone number"), "19becf30b774", at());
+        assert_eq!(
+            text,
+            "\
+-- forge:revision   19becf30b774
+-- forge:parents    3f2a9c1d0b7e
+-- forge:message    add user phone number
+-- forge:created    2025-12-24T03:27:41Z
+
+-- forge:upgrade
+ALTER TABLE \"users\" ADD COLUMN \"phone_number\" varchar(20);
+
+-- forge:downgrade
+ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
+"
+        );
+    }
+
+    #[test]
+    fn renders_optional_headers_and_empty_sections() {
+        let mut n = new("merge");
+        n.parents = vec!["aaaaaaaaaaaa".into(), "bbbbbbbbbbbb".into()];
+        n.branch_labels = vec!["feature_a".into()];
+        n.depends_on = vec!["cccccccccccc".into()];
+        n.transactional = false;
+        n.upgrade_sql.clear();
+        n.downgrade_sql = "\n\n".into();
+        let text = render(&n, "19becf30b774", at());
+        assert!(text.contains("-- forge:parents    aaaaaaaaaaaa bbbbbbbbbbbb\n"));
+        assert!(text.contains("-- forge:branch     feature_a\n"));
+        assert!(text.contains("-- forge:depends-on cccccccccccc\n"));
+        assert!(text.contains("-- forge:transaction off\n"));
+        assert!(text.contains("-- forge:upgrade\n-- (no upgrade statements)\n"));
+        assert!(text.contains("-- forge:downgrade\n-- (no downgrade statements)\n"));
+    }
+
+    #[test]
+    fn a_root_has_no_parents_line() {
+        let mut n = new("init");
+        n.parents.clear();
+        assert!(!render(&n, "19becf30b774", at()).contains("parents"));
+    }
+
+    #[test]
+    fn multi_line_messages_are_folded() {
+        let text = render(&new("first line\nsecond line"), "19becf30b774", at());
+        assert!(text.contains("-- forge:message    first line second line\n"));
+    }
+
+    #[test]
+    fn write_then_parse_round_trips() {
+        let dir = TempDir::new("write");
+        let mut n = new("add user phone number");
+        n.parents = vec!["aaaaaaaaaaaa".into(), "bbbbbbbbbbbb".into()];
+        n.branch_labels = vec!["feature_a".into(), "b2".into()];
+        n.depends_on = vec!["cccccccccccc".into()];
+        n.transactional = false;
+        n.upgrade_sql = "CREATE INDEX CONCURRENTLY i ON t (a);\n\nUPDATE t SET a = 'x;y';\n".into();
+        let (path, id) = write_revision(&dir.0, &n, at()).unwrap();
+        assert_eq!(id, "19becf30b774");
+        assert_eq!(path, dir.0.join("20251224_0327_add_user_phone_number.sql"));
+        let s = MigrationScript::from_file(&path).unwrap();
+        assert_eq!(s.revision, id);
+        assert_eq!(s.parents, n.parents);
+        assert_eq!(s.message, n.message);
+        assert_eq!(s.created, Some(at()));
+        assert_eq!(s.branch_labels, n.branch_labels);
+        assert_eq!(s.depends_on, n.depends_on);
+        assert!(!s.transactional);
+        assert_eq!(s.upgrade.sql, n.upgrade_sql.trim_end());
+        assert_eq!(s.upgrade.statements.len(), 2);
+        assert_eq!(s.downgrade.unwrap().sql, n.downgrade_sql);
+    }
+
+    #[test]
+    fn a_generated_id_is_used_when_none_is_given() {
+        let dir = TempDir::new("gen");
+        let mut n = new("x");
+        n.revision = None;
+        let (path, id) = write_revision(&dir.0, &n, at()).unwrap();
+        assert!(is_revision_id(&id));
+        assert_eq!(MigrationScript::from_file(&path).unwrap().revision, id);
+    }
+
+    #[test]
+    fn a_name_collision_adds_the_revision_id_and_never_overwrites() {
+        let dir = TempDir::new("collide");
+        let taken = dir.0.join("20251224_0327_add_user_phone_number.sql");
+        std::fs::write(&taken, "keep me").unwrap();
+        let (path, _) = write_revision(&dir.0, &new("add user phone number"), at()).unwrap();
+        assert_eq!(path, dir.0.join("20251224_0327_add_user_phone_number_19becf30b774.sql"));
+        assert_eq!(std::fs::read_to_string(&taken).unwrap(), "keep me");
+        let err = write_revision(&dir.0, &new("add user phone number"), at()).unwrap_err();
+        assert!(err.to_string().contains("nothing was overwritten"), "{err}");
+        assert!(std::fs::read_to_string(&path).unwrap().contains("19becf30b774"));
+    }
+
+    #[test]
+    fn the_directory_is_created_if_missing() {
+        let dir = TempDir::new("mkdir");
+        let nested = dir.0.join("migrations/versions");
+        let (path, _) = write_revision(&nested, &new("x"), at()).unwrap();
+        assert!(path.starts_with(&nested));
+    }
+}
