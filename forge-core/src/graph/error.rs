@@ -35,21 +35,39 @@ fn plural(n: &usize) -> &'static str {
 pub enum GraphError {
     // --- the files do not form a valid graph ---
     #[error("revision {revision} is defined twice, in {} and {}; give one of them a new id", .first.display(), .second.display())]
-    DuplicateRevision { revision: String, first: PathBuf, second: PathBuf },
+    DuplicateRevision {
+        revision: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
 
     #[error("{}: parent {parent} of revision {revision} has no migration file; restore it or fix `-- forge:parents`", .file.display())]
-    MissingParent { revision: String, parent: String, file: PathBuf },
+    MissingParent {
+        revision: String,
+        parent: String,
+        file: PathBuf,
+    },
 
     #[error("{}: revision {revision} depends on {dependency}, which has no migration file; restore it or fix `-- forge:depends-on`", .file.display())]
-    MissingDependency { revision: String, dependency: String, file: PathBuf },
+    MissingDependency {
+        revision: String,
+        dependency: String,
+        file: PathBuf,
+    },
 
     #[error("the revisions form a cycle ({}); a revision cannot be its own ancestor, fix their `-- forge:parents` or `-- forge:depends-on`", .cycle.join(" -> "))]
     Cycle { cycle: Vec<String> },
 
     #[error("branch label `{label}` is declared by both {first} and {second}; a label names one branch, rename one of them")]
-    DuplicateBranchLabel { label: String, first: String, second: String },
+    DuplicateBranchLabel {
+        label: String,
+        first: String,
+        second: String,
+    },
 
-    #[error("branch label `{label}` of revision {revision} is also a revision id; choose another label")]
+    #[error(
+        "branch label `{label}` of revision {revision} is also a revision id; choose another label"
+    )]
     BranchLabelIsRevision { label: String, revision: String },
 
     // --- a revision spec is malformed or names nothing ---
@@ -60,7 +78,10 @@ pub enum GraphError {
     UnknownRevision { spec: String },
 
     #[error("`{prefix}` matches several revisions ({}); type more characters of the one you mean", list(.candidates))]
-    AmbiguousPrefix { prefix: String, candidates: Vec<String> },
+    AmbiguousPrefix {
+        prefix: String,
+        candidates: Vec<String>,
+    },
 
     #[error("there are no migrations yet; create one with `migrate revision`")]
     NoRevisions,
@@ -75,13 +96,25 @@ pub enum GraphError {
     BranchHasMultipleHeads { label: String, heads: Vec<String> },
 
     #[error("cannot go {steps} step{} up from {from}: only {available} revision{} above it", plural(.steps), plural(.available))]
-    TooFarUp { from: String, steps: usize, available: usize },
+    TooFarUp {
+        from: String,
+        steps: usize,
+        available: usize,
+    },
 
     #[error("cannot go {steps} step{} down from {from}: it is only {available} step{} above base", plural(.steps), plural(.available))]
-    TooFarDown { from: String, steps: usize, available: usize },
+    TooFarDown {
+        from: String,
+        steps: usize,
+        available: usize,
+    },
 
     #[error("cannot walk {direction} from {from}: it leads to {}; name the branch (`<branch>@{}1`) or a revision id", list(.choices), sign(.direction))]
-    AmbiguousWalk { from: String, direction: &'static str, choices: Vec<String> },
+    AmbiguousWalk {
+        from: String,
+        direction: &'static str,
+        choices: Vec<String>,
+    },
 
     #[error("`{spec}` is ambiguous: the database is at {} heads ({}); use `<branch>@{spec}` or a revision id", .current.len(), list(.current))]
     AmbiguousCurrent { spec: String, current: Vec<String> },
@@ -97,5 +130,8 @@ pub enum GraphError {
     UnknownCurrentRevision { revision: String },
 
     #[error("cannot downgrade to {target}: it is not applied below the current revision{} ({}); use `upgrade` to move up", plural(&.current.len()), at(.current))]
-    NotAnAncestor { target: String, current: Vec<String> },
+    NotAnAncestor {
+        target: String,
+        current: Vec<String>,
+    },
 }

@@ -47,13 +47,29 @@ mod tests {
 
     #[test]
     fn lists_from_heads_to_base_with_forks_and_merges() {
-        let g = graph(vec![rev("a", ""), labelled("b1", "a", &["feat"]), rev("b2", "a"), rev("m", "b1 b2")]);
+        let g = graph(vec![
+            rev("a", ""),
+            labelled("b1", "a", &["feat"]),
+            rev("b2", "a"),
+            rev("m", "b1 b2"),
+        ]);
         let h = g.history();
-        assert_eq!(short(h.iter().map(|e| &e.script.revision)), ["m", "b2", "b1", "a"]);
-        let flags: Vec<_> = h.iter().map(|e| (e.is_head, e.is_base, e.is_branch_point, e.is_merge_point)).collect();
+        assert_eq!(
+            short(h.iter().map(|e| &e.script.revision)),
+            ["m", "b2", "b1", "a"]
+        );
+        let flags: Vec<_> = h
+            .iter()
+            .map(|e| (e.is_head, e.is_base, e.is_branch_point, e.is_merge_point))
+            .collect();
         assert_eq!(
             flags,
-            [(true, false, false, true), (false, false, false, false), (false, false, false, false), (false, true, true, false)]
+            [
+                (true, false, false, true),
+                (false, false, false, false),
+                (false, false, false, false),
+                (false, true, true, false)
+            ]
         );
         assert_eq!(short(&h[3].children), ["b1", "b2"]);
         assert_eq!(h[0].branch_labels, ["feat"]);

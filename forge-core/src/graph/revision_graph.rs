@@ -38,8 +38,11 @@ impl RevisionGraph {
         check_unique_revisions(&scripts)?;
         check_references(&scripts)?;
         let scripts = topological_order(scripts)?;
-        let index: HashMap<String, usize> =
-            scripts.iter().enumerate().map(|(i, s)| (s.revision.clone(), i)).collect();
+        let index: HashMap<String, usize> = scripts
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.revision.clone(), i))
+            .collect();
         let n = scripts.len();
         let mut parents = vec![Vec::new(); n];
         let mut children = vec![Vec::new(); n];
@@ -65,12 +68,23 @@ impl RevisionGraph {
         let labels = declared_labels(&scripts, &index)?;
         let mut effective_labels = vec![BTreeSet::new(); n];
         for i in 0..n {
-            let inherited: BTreeSet<String> =
-                parents[i].iter().flat_map(|&p| effective_labels[p].iter().cloned()).collect();
+            let inherited: BTreeSet<String> = parents[i]
+                .iter()
+                .flat_map(|&p| effective_labels[p].iter().cloned())
+                .collect();
             effective_labels[i] = inherited;
             effective_labels[i].extend(scripts[i].branch_labels.iter().cloned());
         }
-        Ok(RevisionGraph { scripts, index, parents, children, requires, required_by, labels, effective_labels })
+        Ok(RevisionGraph {
+            scripts,
+            index,
+            parents,
+            children,
+            requires,
+            required_by,
+            labels,
+            effective_labels,
+        })
     }
 
     /// The graph of a directory's migrations.
@@ -108,13 +122,20 @@ impl RevisionGraph {
 
     /// Revisions that have `revision` as a parent.
     pub fn children(&self, revision: &str) -> Vec<&str> {
-        self.index.get(revision).map_or_else(Vec::new, |&i| self.ids(self.children[i].iter().copied()))
+        self.index
+            .get(revision)
+            .map_or_else(Vec::new, |&i| self.ids(self.children[i].iter().copied()))
     }
 
     /// Revisions that declare `-- forge:depends-on revision`.
     pub fn dependents(&self, revision: &str) -> Vec<&str> {
         self.index.get(revision).map_or_else(Vec::new, |&i| {
-            self.ids(self.required_by[i].iter().copied().filter(|c| !self.children[i].contains(c)))
+            self.ids(
+                self.required_by[i]
+                    .iter()
+                    .copied()
+                    .filter(|c| !self.children[i].contains(c)),
+            )
         })
     }
 
@@ -140,14 +161,19 @@ impl RevisionGraph {
     /// The branch labels in effect on `revision`: declared by it or inherited
     /// from an ancestor on its branch.
     pub fn branch_labels(&self, revision: &str) -> Vec<&str> {
-        self.index
-            .get(revision)
-            .map_or_else(Vec::new, |&i| self.effective_labels[i].iter().map(String::as_str).collect())
+        self.index.get(revision).map_or_else(Vec::new, |&i| {
+            self.effective_labels[i]
+                .iter()
+                .map(String::as_str)
+                .collect()
+        })
     }
 
     /// Every declared label and the revision that declares it.
     pub fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.labels.iter().map(|(l, &i)| (l.as_str(), self.scripts[i].revision.as_str()))
+        self.labels
+            .iter()
+            .map(|(l, &i)| (l.as_str(), self.scripts[i].revision.as_str()))
     }
 
     /// The revisions that `current` (the heads stored in the database) stands
@@ -160,7 +186,10 @@ impl RevisionGraph {
     /// The revisions not yet applied when the database is at `current`.
     pub fn pending(&self, current: &[String]) -> Result<Vec<&MigrationScript>, GraphError> {
         let applied = self.closure_up(self.current_indices(current)?, true);
-        Ok((0..self.len()).filter(|i| !applied.contains(i)).map(|i| &self.scripts[i]).collect())
+        Ok((0..self.len())
+            .filter(|i| !applied.contains(i))
+            .map(|i| &self.scripts[i])
+            .collect())
     }
 
     // --- internal helpers on positions ---
@@ -174,31 +203,50 @@ impl RevisionGraph {
     }
 
     pub(super) fn owned_ids(&self, positions: impl IntoIterator<Item = usize>) -> Vec<String> {
-        positions.into_iter().map(|i| self.id(i).to_string()).collect()
+        positions
+            .into_iter()
+            .map(|i| self.id(i).to_string())
+            .collect()
     }
 
     /// Positions of the database's heads; an id no file defines is an error.
-    pub(super) fn current_indices(&self, current: &[String]) -> Result<BTreeSet<usize>, GraphError> {
+    pub(super) fn current_indices(
+        &self,
+        current: &[String],
+    ) -> Result<BTreeSet<usize>, GraphError> {
         current
             .iter()
             .map(|c| {
-                self.index
-                    .get(c.as_str())
-                    .copied()
-                    .ok_or_else(|| GraphError::UnknownCurrentRevision { revision: c.clone() })
+                self.index.get(c.as_str()).copied().ok_or_else(|| {
+                    GraphError::UnknownCurrentRevision {
+                        revision: c.clone(),
+                    }
+                })
             })
             .collect()
     }
 
     /// `start` and everything it requires (with `deps`: through dependencies too).
-    pub(super) fn closure_up(&self, start: impl IntoIterator<Item = usize>, deps: bool) -> BTreeSet<usize> {
+    pub(super) fn closure_up(
+        &self,
+        start: impl IntoIterator<Item = usize>,
+        deps: bool,
+    ) -> BTreeSet<usize> {
         let edges = if deps { &self.requires } else { &self.parents };
         walk(start, edges)
     }
 
     /// `start` and everything that requires it (with `deps`: through dependencies too).
-    pub(super) fn closure_down(&self, start: impl IntoIterator<Item = usize>, deps: bool) -> BTreeSet<usize> {
-        let edges = if deps { &self.required_by } else { &self.children };
+    pub(super) fn closure_down(
+        &self,
+        start: impl IntoIterator<Item = usize>,
+        deps: bool,
+    ) -> BTreeSet<usize> {
+        let edges = if deps {
+            &self.required_by
+        } else {
+            &self.children
+        };
         walk(start, edges)
     }
 
@@ -250,7 +298,11 @@ fn check_references(scripts: &[MigrationScript]) -> Result<(), GraphError> {
                 file: script.path.clone(),
             });
         }
-        if let Some(dependency) = script.depends_on.iter().find(|d| !known.contains(d.as_str())) {
+        if let Some(dependency) = script
+            .depends_on
+            .iter()
+            .find(|d| !known.contains(d.as_str()))
+        {
             return Err(GraphError::MissingDependency {
                 revision: script.revision.clone(),
                 dependency: dependency.clone(),
@@ -263,7 +315,11 @@ fn check_references(scripts: &[MigrationScript]) -> Result<(), GraphError> {
 
 /// Kahn's algorithm over parents and dependencies; what is left over lies on a cycle.
 fn topological_order(scripts: Vec<MigrationScript>) -> Result<Vec<MigrationScript>, GraphError> {
-    let position: HashMap<&str, usize> = scripts.iter().enumerate().map(|(i, s)| (s.revision.as_str(), i)).collect();
+    let position: HashMap<&str, usize> = scripts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.revision.as_str(), i))
+        .collect();
     let n = scripts.len();
     let mut waiting_on = vec![0usize; n];
     let mut unblocks = vec![Vec::new(); n];
@@ -274,7 +330,9 @@ fn topological_order(scripts: Vec<MigrationScript>) -> Result<Vec<MigrationScrip
             unblocks[r].push(i);
         }
     }
-    let key = |i: usize| -> (Option<DateTime<Utc>>, &str, usize) { (scripts[i].created, &scripts[i].revision, i) };
+    let key = |i: usize| -> (Option<DateTime<Utc>>, &str, usize) {
+        (scripts[i].created, &scripts[i].revision, i)
+    };
     let mut ready: BTreeSet<_> = (0..n).filter(|&i| waiting_on[i] == 0).map(key).collect();
     let mut order = Vec::with_capacity(n);
     while let Some((_, _, i)) = ready.pop_first() {
@@ -292,15 +350,24 @@ fn topological_order(scripts: Vec<MigrationScript>) -> Result<Vec<MigrationScrip
         return Err(GraphError::Cycle { cycle });
     }
     let mut slots: Vec<Option<MigrationScript>> = scripts.into_iter().map(Some).collect();
-    Ok(order.into_iter().map(|i| slots[i].take().expect("each position once")).collect())
+    Ok(order
+        .into_iter()
+        .map(|i| slots[i].take().expect("each position once"))
+        .collect())
 }
 
 /// A cycle among `stuck` (the revisions Kahn's algorithm could not order), as
 /// ids from a revision back to itself.
-fn find_cycle(scripts: &[MigrationScript], position: &HashMap<&str, usize>, stuck: &BTreeSet<usize>) -> Vec<String> {
+fn find_cycle(
+    scripts: &[MigrationScript],
+    position: &HashMap<&str, usize>,
+    stuck: &BTreeSet<usize>,
+) -> Vec<String> {
     // Every stuck revision requires a stuck revision, so following requirements
     // from any of them must revisit one: that stretch is a cycle.
-    let Some(&start) = stuck.first() else { return Vec::new() };
+    let Some(&start) = stuck.first() else {
+        return Vec::new();
+    };
     let mut path = vec![start];
     loop {
         let current = *path.last().expect("path is never empty");
@@ -311,9 +378,14 @@ fn find_cycle(scripts: &[MigrationScript], position: &HashMap<&str, usize>, stuc
             .min()
             .expect("a stuck revision requires a stuck revision");
         if let Some(at) = path.iter().position(|&p| p == next) {
-            let mut cycle: Vec<String> = path[at..].iter().map(|&p| scripts[p].revision.clone()).collect();
-            // Read it parent -> child, the way history is drawn.
+            let mut cycle: Vec<String> = path[at..]
+                .iter()
+                .map(|&p| scripts[p].revision.clone())
+                .collect();
+            // Read it parent -> child, the way history is drawn, from its smallest id.
             cycle.reverse();
+            let smallest = (0..cycle.len()).min_by_key(|&k| &cycle[k]).unwrap_or(0);
+            cycle.rotate_left(smallest);
             cycle.push(cycle[0].clone());
             return cycle;
         }
@@ -330,7 +402,10 @@ fn declared_labels(
     for (i, script) in scripts.iter().enumerate() {
         for label in &script.branch_labels {
             if index.contains_key(label) {
-                return Err(GraphError::BranchLabelIsRevision { label: label.clone(), revision: script.revision.clone() });
+                return Err(GraphError::BranchLabelIsRevision {
+                    label: label.clone(),
+                    revision: script.revision.clone(),
+                });
             }
             if let Some(first) = labels.insert(label.clone(), i) {
                 return Err(GraphError::DuplicateBranchLabel {
@@ -391,7 +466,9 @@ pub(crate) mod tests {
 
     /// Ids with their `0` padding removed, for readable assertions.
     pub(crate) fn short<S: AsRef<str>>(ids: impl IntoIterator<Item = S>) -> Vec<String> {
-        ids.into_iter().map(|s| s.as_ref().trim_end_matches('0').to_string()).collect()
+        ids.into_iter()
+            .map(|s| s.as_ref().trim_end_matches('0').to_string())
+            .collect()
     }
 
     pub(crate) fn full(ids: &[&str]) -> Vec<String> {
@@ -409,13 +486,21 @@ pub(crate) mod tests {
 
     /// a <- b1, a <- b2, (b1, b2) <- m
     fn diamond() -> RevisionGraph {
-        graph(vec![rev("a", ""), rev("b1", "a"), rev("b2", "a"), rev("m", "b1 b2")])
+        graph(vec![
+            rev("a", ""),
+            rev("b1", "a"),
+            rev("b2", "a"),
+            rev("m", "b1 b2"),
+        ])
     }
 
     #[test]
     fn a_linear_chain_is_ordered_from_base_to_head() {
         let g = linear();
-        assert_eq!(short(g.scripts().iter().map(|s| &s.revision)), ["a", "b", "c"]);
+        assert_eq!(
+            short(g.scripts().iter().map(|s| &s.revision)),
+            ["a", "b", "c"]
+        );
         assert_eq!(short(g.heads()), ["c"]);
         assert_eq!(short(g.bases()), ["a"]);
         assert_eq!(short(g.children(&pad("a"))), ["b"]);
@@ -451,7 +536,10 @@ pub(crate) mod tests {
     fn a_dependency_orders_but_does_not_merge() {
         // x depends on b, on another branch: b comes first, both stay heads.
         let g = graph(vec![rev("x", "|b"), rev("a", ""), rev("b", "a")]);
-        assert_eq!(short(g.scripts().iter().map(|s| &s.revision)), ["a", "b", "x"]);
+        assert_eq!(
+            short(g.scripts().iter().map(|s| &s.revision)),
+            ["a", "b", "x"]
+        );
         assert_eq!(short(g.heads()), ["b", "x"]);
         assert_eq!(short(g.dependents(&pad("b"))), ["x"]);
         assert_eq!(short(g.ancestors(&pad("x"))), ["a", "b"]);
@@ -464,7 +552,10 @@ pub(crate) mod tests {
         let mut early = rev("b1", "r");
         early.created = Some("2025-01-01T00:00:00Z".parse().unwrap());
         let g = graph(vec![late, early, rev("r", "")]);
-        assert_eq!(short(g.scripts().iter().map(|s| &s.revision)), ["r", "b1", "a1"]);
+        assert_eq!(
+            short(g.scripts().iter().map(|s| &s.revision)),
+            ["r", "b1", "a1"]
+        );
     }
 
     #[test]
@@ -494,7 +585,12 @@ pub(crate) mod tests {
 
     #[test]
     fn cycles_are_named() {
-        let e = error(vec![rev("r", ""), rev("a", "r c"), rev("b", "a"), rev("c", "b")]);
+        let e = error(vec![
+            rev("r", ""),
+            rev("a", "r c"),
+            rev("b", "a"),
+            rev("c", "b"),
+        ]);
         assert!(
             e.starts_with("the revisions form a cycle (a00000000000 -> b00000000000 -> c00000000000 -> a00000000000)"),
             "{e}"
@@ -511,25 +607,47 @@ pub(crate) mod tests {
             error(vec![labelled("a", "", &["feat"]), labelled("b", "a", &["feat"])]),
             "branch label `feat` is declared by both a00000000000 and b00000000000; a label names one branch, rename one of them"
         );
-        assert!(error(vec![rev("a", ""), labelled("b", "a", &["a00000000000"])]).contains("is also a revision id"));
+        assert!(
+            error(vec![rev("a", ""), labelled("b", "a", &["a00000000000"])])
+                .contains("is also a revision id")
+        );
     }
 
     #[test]
     fn labels_are_inherited_by_descendants() {
-        let g = graph(vec![rev("a", ""), labelled("b1", "a", &["feat"]), rev("c1", "b1"), rev("b2", "a"), rev("m", "c1 b2")]);
+        let g = graph(vec![
+            rev("a", ""),
+            labelled("b1", "a", &["feat"]),
+            rev("c1", "b1"),
+            rev("b2", "a"),
+            rev("m", "c1 b2"),
+        ]);
         assert!(g.branch_labels(&pad("a")).is_empty());
         assert_eq!(g.branch_labels(&pad("b1")), ["feat"]);
         assert_eq!(g.branch_labels(&pad("c1")), ["feat"]);
         assert!(g.branch_labels(&pad("b2")).is_empty());
         assert_eq!(g.branch_labels(&pad("m")), ["feat"]);
-        assert_eq!(g.labels().map(|(l, r)| (l, r.to_string())).collect::<Vec<_>>(), [("feat", pad("b1"))]);
+        assert_eq!(
+            g.labels()
+                .map(|(l, r)| (l, r.to_string()))
+                .collect::<Vec<_>>(),
+            [("feat", pad("b1"))]
+        );
     }
 
     #[test]
     fn applied_and_pending_follow_the_database_heads() {
         let g = diamond();
         assert_eq!(short(g.applied(&full(&["b1"])).unwrap()), ["a", "b1"]);
-        assert_eq!(short(g.pending(&full(&["b1"])).unwrap().iter().map(|s| &s.revision)), ["b2", "m"]);
+        assert_eq!(
+            short(
+                g.pending(&full(&["b1"]))
+                    .unwrap()
+                    .iter()
+                    .map(|s| &s.revision)
+            ),
+            ["b2", "m"]
+        );
         assert_eq!(g.pending(&full(&["m"])).unwrap().len(), 0);
         assert_eq!(g.pending(&[]).unwrap().len(), 4);
         assert_eq!(

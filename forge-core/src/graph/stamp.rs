@@ -24,7 +24,9 @@ impl RevisionGraph {
     pub fn stamp(&self, current: &[String], targets: &[String]) -> Result<Stamp, GraphError> {
         let mut applied = self.closure_up(self.current_indices(current)?, true);
         let targets = self.current_indices(targets).map_err(|e| match e {
-            GraphError::UnknownCurrentRevision { revision } => GraphError::UnknownRevision { spec: revision },
+            GraphError::UnknownCurrentRevision { revision } => {
+                GraphError::UnknownRevision { spec: revision }
+            }
             other => other,
         })?;
         if targets.is_empty() {
@@ -36,7 +38,10 @@ impl RevisionGraph {
             applied.retain(|i| !above.contains(i));
             applied.extend(self.closure_up([t], true));
         }
-        let heads: BTreeSet<String> = self.owned_ids(self.heads_of(&applied)).into_iter().collect();
+        let heads: BTreeSet<String> = self
+            .owned_ids(self.heads_of(&applied))
+            .into_iter()
+            .collect();
         let before: BTreeSet<String> = current.iter().cloned().collect();
         Ok(Stamp {
             remove_heads: before.difference(&heads).cloned().collect(),
@@ -51,7 +56,12 @@ mod tests {
     use super::super::revision_graph::tests::{full, graph, rev, short};
 
     fn stamp(current: &[&str], targets: &[&str]) -> (Vec<String>, Vec<String>, Vec<String>) {
-        let g = graph(vec![rev("a", ""), rev("b", "a"), rev("c", "b"), rev("x", "a")]);
+        let g = graph(vec![
+            rev("a", ""),
+            rev("b", "a"),
+            rev("c", "b"),
+            rev("x", "a"),
+        ]);
         let s = g.stamp(&full(current), &full(targets)).unwrap();
         (short(s.heads), short(s.remove_heads), short(s.add_heads))
     }
@@ -74,7 +84,10 @@ mod tests {
     #[test]
     fn stamping_one_branch_keeps_the_others() {
         assert_eq!(stamp(&["x"], &["c"]), (v(&["c", "x"]), v(&[]), v(&["c"])));
-        assert_eq!(stamp(&["c", "x"], &["b"]), (v(&["b", "x"]), v(&["c"]), v(&["b"])));
+        assert_eq!(
+            stamp(&["c", "x"], &["b"]),
+            (v(&["b", "x"]), v(&["c"]), v(&["b"]))
+        );
     }
 
     #[test]
@@ -90,6 +103,10 @@ mod tests {
     #[test]
     fn an_unknown_target_is_an_error() {
         let g = graph(vec![rev("a", "")]);
-        assert!(g.stamp(&[], &full(&["f"])).unwrap_err().to_string().starts_with("no revision matches"));
+        assert!(g
+            .stamp(&[], &full(&["f"]))
+            .unwrap_err()
+            .to_string()
+            .starts_with("no revision matches"));
     }
 }

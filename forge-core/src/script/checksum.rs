@@ -42,7 +42,9 @@ mod tests {
     fn is_lowercase_hex_sha256() {
         let sum = checksum(SQL);
         assert_eq!(sum.len(), 64);
-        assert!(sum.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(sum
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_eq!(
             checksum(""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

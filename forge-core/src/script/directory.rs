@@ -18,9 +18,14 @@ impl ScriptDirectory {
     /// subdirectories are ignored). The first broken file is the error.
     pub fn load(dir: &Path) -> Result<Self, ScriptError> {
         if !dir.is_dir() {
-            return Err(ScriptError::MissingDirectory { dir: dir.to_path_buf() });
+            return Err(ScriptError::MissingDirectory {
+                dir: dir.to_path_buf(),
+            });
         }
-        let io = |source| ScriptError::Io { path: dir.to_path_buf(), source };
+        let io = |source| ScriptError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
         let mut paths = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(io)? {
             let path = entry.map_err(io)?.path();
@@ -29,13 +34,19 @@ impl ScriptDirectory {
             }
         }
         paths.sort();
-        let scripts = paths.iter().map(|p| MigrationScript::from_file(p)).collect::<Result<_, _>>()?;
+        let scripts = paths
+            .iter()
+            .map(|p| MigrationScript::from_file(p))
+            .collect::<Result<_, _>>()?;
         Self::from_scripts(dir.to_path_buf(), scripts)
     }
 
     /// Migrations that come from elsewhere (e.g. embedded in a binary); checks
     /// that no revision id is used twice.
-    pub fn from_scripts(dir: PathBuf, mut scripts: Vec<MigrationScript>) -> Result<Self, ScriptError> {
+    pub fn from_scripts(
+        dir: PathBuf,
+        mut scripts: Vec<MigrationScript>,
+    ) -> Result<Self, ScriptError> {
         scripts.sort_by(|a, b| a.path.cmp(&b.path));
         check_unique_revisions(&scripts)?;
         Ok(ScriptDirectory { dir, scripts })
@@ -74,8 +85,11 @@ pub(crate) mod tests {
 
     impl TempDir {
         pub(crate) fn new(name: &str) -> Self {
-            let path = std::env::temp_dir()
-                .join(format!("forge-{name}-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()));
+            let path = std::env::temp_dir().join(format!(
+                "forge-{name}-{}-{}",
+                std::process::id(),
+                uuid::Uuid::new_v4().simple()
+            ));
             std::fs::create_dir_all(&path).unwrap();
             TempDir(path)
         }
@@ -94,14 +108,21 @@ pub(crate) mod tests {
     #[test]
     fn loads_every_sql_file_sorted_by_name_and_ignores_the_rest() {
         let dir = TempDir::new("load");
-        std::fs::write(dir.0.join("20250102_0000_b.sql"), file("bbbbbbbbbbbb", "aaaaaaaaaaaa")).unwrap();
+        std::fs::write(
+            dir.0.join("20250102_0000_b.sql"),
+            file("bbbbbbbbbbbb", "aaaaaaaaaaaa"),
+        )
+        .unwrap();
         std::fs::write(dir.0.join("20250101_0000_a.sql"), file("aaaaaaaaaaaa", "")).unwrap();
         std::fs::write(dir.0.join("README.md"), "# notes").unwrap();
         std::fs::create_dir(dir.0.join("old.sql")).unwrap();
         let loaded = ScriptDirectory::load(&dir.0).unwrap();
         let ids: Vec<_> = loaded.scripts.iter().map(|s| s.revision.as_str()).collect();
         assert_eq!(ids, ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]);
-        assert_eq!(loaded.get("bbbbbbbbbbbb").unwrap().parents, ["aaaaaaaaaaaa"]);
+        assert_eq!(
+            loaded.get("bbbbbbbbbbbb").unwrap().parents,
+            ["aaaaaaaaaaaa"]
+        );
     }
 
     #[test]
@@ -116,13 +137,21 @@ pub(crate) mod tests {
         std::fs::write(dir.0.join("1_a.sql"), file("aaaaaaaaaaaa", "")).unwrap();
         std::fs::write(dir.0.join("2_a.sql"), file("aaaaaaaaaaaa", "")).unwrap();
         let err = ScriptDirectory::load(&dir.0).unwrap_err().to_string();
-        assert!(err.starts_with("revision aaaaaaaaaaaa is defined twice, in "), "{err}");
-        assert!(err.contains("1_a.sql and ") && err.contains("2_a.sql;"), "{err}");
+        assert!(
+            err.starts_with("revision aaaaaaaaaaaa is defined twice, in "),
+            "{err}"
+        );
+        assert!(
+            err.contains("1_a.sql and ") && err.contains("2_a.sql;"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_missing_directory_is_a_clear_error() {
-        let err = ScriptDirectory::load(Path::new("/nonexistent/forge/versions")).unwrap_err().to_string();
+        let err = ScriptDirectory::load(Path::new("/nonexistent/forge/versions"))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "the migrations directory /nonexistent/forge/versions does not exist; create it or set `[migrations] dir` in forge.toml"
@@ -134,6 +163,9 @@ pub(crate) mod tests {
         let dir = TempDir::new("broken");
         std::fs::write(dir.0.join("a.sql"), "-- forge:upgrade\n").unwrap();
         let err = ScriptDirectory::load(&dir.0).unwrap_err().to_string();
-        assert!(err.contains("a.sql: no `-- forge:revision` header"), "{err}");
+        assert!(
+            err.contains("a.sql: no `-- forge:revision` header"),
+            "{err}"
+        );
     }
 }

@@ -45,8 +45,15 @@ pub struct Section {
 }
 
 /// The header directives, in the order a writer renders them.
-pub(crate) const HEADER_DIRECTIVES: [&str; 7] =
-    ["revision", "parents", "message", "created", "branch", "depends-on", "transaction"];
+pub(crate) const HEADER_DIRECTIVES: [&str; 7] = [
+    "revision",
+    "parents",
+    "message",
+    "created",
+    "branch",
+    "depends-on",
+    "transaction",
+];
 
 const SECTIONS: [&str; 2] = ["upgrade", "downgrade"];
 
@@ -56,8 +63,10 @@ const WARNING: &str = "warning";
 impl MigrationScript {
     /// Reads and parses one migration file.
     pub fn from_file(path: &Path) -> Result<Self, ScriptError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ScriptError::Io { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ScriptError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::parse(path, &text)
     }
 
@@ -84,7 +93,10 @@ impl MigrationScript {
 
 /// Whether `value` is a revision id: 12 lowercase hex characters.
 pub fn is_revision_id(value: &str) -> bool {
-    value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    value.len() == 12
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Why `label` cannot be a branch label, if it cannot. Labels appear in revision
@@ -92,7 +104,10 @@ pub fn is_revision_id(value: &str) -> bool {
 pub fn branch_label_problem(label: &str) -> Option<&'static str> {
     if !label.starts_with(|c: char| c.is_ascii_alphabetic()) {
         Some("a label starts with a letter")
-    } else if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+    } else if !label
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
         Some("a label has only letters, digits, `_` and `.`")
     } else if matches!(label, "head" | "heads" | "base") {
         Some("head, heads and base are revision specs")
@@ -108,9 +123,16 @@ struct Directive<'a> {
 }
 
 fn directive(line: &str) -> Option<Directive<'_>> {
-    let rest = line.trim().strip_prefix("--")?.trim_start().strip_prefix("forge:")?;
+    let rest = line
+        .trim()
+        .strip_prefix("--")?
+        .trim_start()
+        .strip_prefix("forge:")?;
     let (name, value) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    Some(Directive { name, value: value.trim() })
+    Some(Directive {
+        name,
+        value: value.trim(),
+    })
 }
 
 struct OpenSection<'a> {
@@ -161,13 +183,21 @@ impl<'p> Parser<'p> {
                 Some(d) => {
                     if let Some(name) = SECTIONS.iter().find(|s| **s == d.name) {
                         if !d.value.is_empty() {
-                            return Err(self.malformed(number, d.name, "a section marker takes no value"));
+                            return Err(self.malformed(
+                                number,
+                                d.name,
+                                "a section marker takes no value",
+                            ));
                         }
                         if let Some(section) = open.take() {
                             self.close(section)?;
                         }
                         self.check_section_is_new(name, number)?;
-                        open = Some(OpenSection { name, marker_line: number, lines: Vec::new() });
+                        open = Some(OpenSection {
+                            name,
+                            marker_line: number,
+                            lines: Vec::new(),
+                        });
                     } else if let Some(name) = HEADER_DIRECTIVES.iter().find(|h| **h == d.name) {
                         if open.is_some() {
                             return Err(ScriptError::HeaderInSection {
@@ -208,7 +238,10 @@ impl<'p> Parser<'p> {
                 Ok(())
             }
             None if line.trim().is_empty() || line.trim_start().starts_with("--") => Ok(()),
-            None => Err(ScriptError::SqlOutsideSection { file: self.file.to_path_buf(), line: number }),
+            None => Err(ScriptError::SqlOutsideSection {
+                file: self.file.to_path_buf(),
+                line: number,
+            }),
         }
     }
 
@@ -253,10 +286,12 @@ impl<'p> Parser<'p> {
             "depends-on" => self.depends_on = self.revision_ids(name, value, line)?,
             "message" => self.message = value.to_string(),
             "created" => {
-                let created = DateTime::parse_from_rfc3339(value).map_err(|_| ScriptError::InvalidCreated {
-                    file: self.file.to_path_buf(),
-                    line,
-                    value: value.to_string(),
+                let created = DateTime::parse_from_rfc3339(value).map_err(|_| {
+                    ScriptError::InvalidCreated {
+                        file: self.file.to_path_buf(),
+                        line,
+                        value: value.to_string(),
+                    }
                 })?;
                 self.created = Some(created.with_timezone(&Utc));
             }
@@ -282,7 +317,13 @@ impl<'p> Parser<'p> {
                 self.transactional = match value {
                     "off" => false,
                     "on" => true,
-                    _ => return Err(self.malformed(line, name, "write `-- forge:transaction off` (or `on`, the default)")),
+                    _ => {
+                        return Err(self.malformed(
+                            line,
+                            name,
+                            "write `-- forge:transaction off` (or `on`, the default)",
+                        ))
+                    }
                 }
             }
             _ => unreachable!("every header directive is handled"),
@@ -290,7 +331,12 @@ impl<'p> Parser<'p> {
         Ok(())
     }
 
-    fn revision_id(&self, directive: &str, value: &str, line: usize) -> Result<String, ScriptError> {
+    fn revision_id(
+        &self,
+        directive: &str,
+        value: &str,
+        line: usize,
+    ) -> Result<String, ScriptError> {
         if is_revision_id(value) {
             Ok(value.to_string())
         } else {
@@ -304,9 +350,17 @@ impl<'p> Parser<'p> {
     }
 
     /// A list of ids separated by spaces or commas; a repeated id counts once.
-    fn revision_ids(&self, directive: &str, value: &str, line: usize) -> Result<Vec<String>, ScriptError> {
+    fn revision_ids(
+        &self,
+        directive: &str,
+        value: &str,
+        line: usize,
+    ) -> Result<Vec<String>, ScriptError> {
         let mut ids: Vec<String> = Vec::new();
-        for id in value.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()) {
+        for id in value
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|s| !s.is_empty())
+        {
             let id = self.revision_id(directive, id, line)?;
             if !ids.contains(&id) {
                 ids.push(id);
@@ -331,9 +385,15 @@ impl<'p> Parser<'p> {
         }
         let start = lines.first().map_or(open.marker_line + 1, |(n, _)| *n);
         let sql = lines.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
-        let statements = split_statements(&sql, start)
-            .map_err(|source| ScriptError::Sql { file: self.file.to_path_buf(), source })?;
-        let section = Section { sql, line: start, statements };
+        let statements = split_statements(&sql, start).map_err(|source| ScriptError::Sql {
+            file: self.file.to_path_buf(),
+            source,
+        })?;
+        let section = Section {
+            sql,
+            line: start,
+            statements,
+        };
         match open.name {
             "upgrade" => self.upgrade = Some(section),
             _ => self.downgrade = Some(section),
@@ -343,8 +403,12 @@ impl<'p> Parser<'p> {
 
     fn finish(self) -> Result<MigrationScript, ScriptError> {
         let file = self.file.to_path_buf();
-        let revision = self.revision.ok_or_else(|| ScriptError::MissingRevision { file: file.clone() })?;
-        let upgrade = self.upgrade.ok_or_else(|| ScriptError::MissingUpgrade { file: file.clone() })?;
+        let revision = self
+            .revision
+            .ok_or_else(|| ScriptError::MissingRevision { file: file.clone() })?;
+        let upgrade = self
+            .upgrade
+            .ok_or_else(|| ScriptError::MissingUpgrade { file: file.clone() })?;
         Ok(MigrationScript {
             revision,
             parents: self.parents,
@@ -396,7 +460,10 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
         assert_eq!(s.revision, "19becf30b774");
         assert_eq!(s.parents, ["3f2a9c1d0b7e"]);
         assert_eq!(s.message, "add user phone number");
-        assert_eq!(s.created, Some(Utc.with_ymd_and_hms(2025, 12, 24, 3, 27, 41).unwrap()));
+        assert_eq!(
+            s.created,
+            Some(Utc.with_ymd_and_hms(2025, 12, 24, 3, 27, 41).unwrap())
+        );
         assert_eq!(s.branch_labels, ["feature_a"]);
         assert_eq!(s.depends_on, ["0a1b2c3d4e5f"]);
         assert!(s.transactional);
@@ -407,7 +474,10 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
         );
         assert_eq!(s.upgrade.statements.len(), 1);
         assert_eq!(s.upgrade.statements[0].line, 10);
-        assert_eq!(s.upgrade.statements[0].sql, "ALTER TABLE \"users\" ADD COLUMN \"phone_number\" varchar(20)");
+        assert_eq!(
+            s.upgrade.statements[0].sql,
+            "ALTER TABLE \"users\" ADD COLUMN \"phone_number\" varchar(20)"
+        );
         let down = s.downgrade.as_ref().unwrap();
         assert_eq!((down.line, down.statements[0].line), (13, 13));
         assert_eq!(s.checksum, checksum(&s.upgrade.sql));
@@ -419,7 +489,8 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
     fn a_root_has_no_parents_line_or_an_empty_one() {
         let root = "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nSELECT 1;\n";
         assert!(parse(root).unwrap().parents.is_empty());
-        let empty = "-- forge:revision aaaaaaaaaaaa\n-- forge:parents\n-- forge:upgrade\nSELECT 1;\n";
+        let empty =
+            "-- forge:revision aaaaaaaaaaaa\n-- forge:parents\n-- forge:upgrade\nSELECT 1;\n";
         assert!(parse(empty).unwrap().parents.is_empty());
     }
 
@@ -432,10 +503,14 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
 
     #[test]
     fn transaction_off_is_read() {
-        let s = parse("-- forge:revision aaaaaaaaaaaa\n-- forge:transaction off\n-- forge:upgrade\n").unwrap();
+        let s =
+            parse("-- forge:revision aaaaaaaaaaaa\n-- forge:transaction off\n-- forge:upgrade\n")
+                .unwrap();
         assert!(!s.transactional);
-        assert!(err("-- forge:revision aaaaaaaaaaaa\n-- forge:transaction no\n-- forge:upgrade\n")
-            .contains("x.sql:2: malformed `-- forge:transaction` line"));
+        assert!(
+            err("-- forge:revision aaaaaaaaaaaa\n-- forge:transaction no\n-- forge:upgrade\n")
+                .contains("x.sql:2: malformed `-- forge:transaction` line")
+        );
     }
 
     #[test]
@@ -454,7 +529,9 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
 
     #[test]
     fn header_comments_and_blank_lines_are_allowed() {
-        let s = parse("-- Generated by forge\n\n-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\n").unwrap();
+        let s =
+            parse("-- Generated by forge\n\n-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\n")
+                .unwrap();
         assert_eq!(s.revision, "aaaaaaaaaaaa");
     }
 
@@ -472,20 +549,30 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
             err("-- forge:revision 19BECF30B774\n-- forge:upgrade\n"),
             "versions/x.sql:1: `19BECF30B774` in `-- forge:revision` is not a revision id (12 lowercase hex characters, e.g. 19becf30b774)"
         );
-        assert!(err("-- forge:revision 19becf30b77\n-- forge:upgrade\n").contains("not a revision id"));
-        assert!(err("-- forge:revision aaaaaaaaaaaa\n-- forge:parents abc\n-- forge:upgrade\n")
-            .contains("x.sql:2: `abc` in `-- forge:parents`"));
-        assert!(err("-- forge:revision aaaaaaaaaaaa\n-- forge:depends-on zzzzzzzzzzzz\n-- forge:upgrade\n")
-            .contains("in `-- forge:depends-on`"));
+        assert!(
+            err("-- forge:revision 19becf30b77\n-- forge:upgrade\n").contains("not a revision id")
+        );
+        assert!(
+            err("-- forge:revision aaaaaaaaaaaa\n-- forge:parents abc\n-- forge:upgrade\n")
+                .contains("x.sql:2: `abc` in `-- forge:parents`")
+        );
+        assert!(err(
+            "-- forge:revision aaaaaaaaaaaa\n-- forge:depends-on zzzzzzzzzzzz\n-- forge:upgrade\n"
+        )
+        .contains("in `-- forge:depends-on`"));
         assert!(err("-- forge:revision\n-- forge:upgrade\n").contains("it needs the revision id"));
     }
 
     #[test]
     fn unknown_directives_are_errors_not_comments() {
-        assert!(err("-- forge:revision aaaaaaaaaaaa\n-- forge:parent bbbbbbbbbbbb\n-- forge:upgrade\n")
-            .starts_with("versions/x.sql:2: unknown directive `-- forge:parent`"));
-        assert!(err("-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\n-- forge:upgrades\n")
-            .contains("unknown directive `-- forge:upgrades`"));
+        assert!(err(
+            "-- forge:revision aaaaaaaaaaaa\n-- forge:parent bbbbbbbbbbbb\n-- forge:upgrade\n"
+        )
+        .starts_with("versions/x.sql:2: unknown directive `-- forge:parent`"));
+        assert!(
+            err("-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\n-- forge:upgrades\n")
+                .contains("unknown directive `-- forge:upgrades`")
+        );
     }
 
     #[test]
@@ -525,30 +612,47 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
 
     #[test]
     fn header_directives_inside_a_section_are_errors() {
-        assert!(err("-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\n-- forge:message late\n")
-            .starts_with("versions/x.sql:3: `-- forge:message` belongs in the header"));
+        assert!(
+            err("-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\n-- forge:message late\n")
+                .starts_with("versions/x.sql:3: `-- forge:message` belongs in the header")
+        );
     }
 
     #[test]
     fn section_markers_take_no_value() {
-        assert!(err("-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade now\n").contains("a section marker takes no value"));
+        assert!(
+            err("-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade now\n")
+                .contains("a section marker takes no value")
+        );
     }
 
     #[test]
     fn created_must_be_rfc3339() {
-        assert!(err("-- forge:revision aaaaaaaaaaaa\n-- forge:created yesterday\n-- forge:upgrade\n")
-            .contains("x.sql:2: `yesterday` in `-- forge:created` is not an RFC 3339 timestamp"));
+        assert!(err(
+            "-- forge:revision aaaaaaaaaaaa\n-- forge:created yesterday\n-- forge:upgrade\n"
+        )
+        .contains("x.sql:2: `yesterday` in `-- forge:created` is not an RFC 3339 timestamp"));
     }
 
     #[test]
     fn branch_labels_are_validated() {
-        let s = parse("-- forge:revision aaaaaaaaaaaa\n-- forge:branch a b.c\n-- forge:upgrade\n").unwrap();
+        let s = parse("-- forge:revision aaaaaaaaaaaa\n-- forge:branch a b.c\n-- forge:upgrade\n")
+            .unwrap();
         assert_eq!(s.branch_labels, ["a", "b.c"]);
-        assert!(err("-- forge:revision aaaaaaaaaaaa\n-- forge:branch feat-a\n-- forge:upgrade\n")
-            .contains("`feat-a` cannot be a branch label: a label has only letters, digits, `_` and `.`"));
-        assert!(err("-- forge:revision aaaaaaaaaaaa\n-- forge:branch heads\n-- forge:upgrade\n")
-            .contains("head, heads and base are revision specs"));
-        assert!(err("-- forge:revision aaaaaaaaaaaa\n-- forge:branch 1x\n-- forge:upgrade\n").contains("starts with a letter"));
+        assert!(
+            err("-- forge:revision aaaaaaaaaaaa\n-- forge:branch feat-a\n-- forge:upgrade\n")
+                .contains(
+                "`feat-a` cannot be a branch label: a label has only letters, digits, `_` and `.`"
+            )
+        );
+        assert!(
+            err("-- forge:revision aaaaaaaaaaaa\n-- forge:branch heads\n-- forge:upgrade\n")
+                .contains("head, heads and base are revision specs")
+        );
+        assert!(
+            err("-- forge:revision aaaaaaaaaaaa\n-- forge:branch 1x\n-- forge:upgrade\n")
+                .contains("starts with a letter")
+        );
     }
 
     #[test]
@@ -578,6 +682,9 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
     #[test]
     fn requires_lists_parents_then_dependencies() {
         let s = parse(EXAMPLE).unwrap();
-        assert_eq!(s.requires().collect::<Vec<_>>(), ["3f2a9c1d0b7e", "0a1b2c3d4e5f"]);
+        assert_eq!(
+            s.requires().collect::<Vec<_>>(),
+            ["3f2a9c1d0b7e", "0a1b2c3d4e5f"]
+        );
     }
 }

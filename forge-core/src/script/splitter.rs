@@ -116,10 +116,16 @@ impl Splitter<'_> {
             }
         }
         if let Some(&line) = self.parens.last() {
-            return Err(SplitError { line, kind: SplitErrorKind::UnclosedParenthesis });
+            return Err(SplitError {
+                line,
+                kind: SplitErrorKind::UnclosedParenthesis,
+            });
         }
         if let Some((_, line)) = self.block {
-            return Err(SplitError { line, kind: SplitErrorKind::UnterminatedBlock });
+            return Err(SplitError {
+                line,
+                kind: SplitErrorKind::UnterminatedBlock,
+            });
         }
         self.finish_statement();
         Ok(self.statements)
@@ -166,7 +172,10 @@ impl Splitter<'_> {
                 _ => self.pos += 1,
             }
         }
-        Err(SplitError { line: opened, kind: SplitErrorKind::UnterminatedComment })
+        Err(SplitError {
+            line: opened,
+            kind: SplitErrorKind::UnterminatedComment,
+        })
     }
 
     /// Consumes one token that starts at `pos` (not whitespace, not a comment).
@@ -209,7 +218,12 @@ impl Splitter<'_> {
 
     /// A quoted string or identifier; a doubled quote is an escaped quote, and in
     /// E'' strings a backslash escapes the next character.
-    fn quoted(&mut self, quote: u8, backslash: bool, kind: SplitErrorKind) -> Result<(), SplitError> {
+    fn quoted(
+        &mut self,
+        quote: u8,
+        backslash: bool,
+        kind: SplitErrorKind,
+    ) -> Result<(), SplitError> {
         let opened = self.line;
         self.pos += 1;
         while let Some(c) = self.peek(0) {
@@ -264,7 +278,9 @@ impl Splitter<'_> {
             }
             None => Err(SplitError {
                 line: self.line,
-                kind: SplitErrorKind::UnterminatedDollarQuote { tag: tag.to_string() },
+                kind: SplitErrorKind::UnterminatedDollarQuote {
+                    tag: tag.to_string(),
+                },
             }),
         }
     }
@@ -307,11 +323,19 @@ mod tests {
     use super::*;
 
     fn sqls(text: &str) -> Vec<String> {
-        split_statements(text, 1).unwrap().into_iter().map(|s| s.sql).collect()
+        split_statements(text, 1)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.sql)
+            .collect()
     }
 
     fn lines(text: &str, first: usize) -> Vec<usize> {
-        split_statements(text, first).unwrap().into_iter().map(|s| s.line).collect()
+        split_statements(text, first)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.line)
+            .collect()
     }
 
     fn error(text: &str) -> SplitError {
@@ -332,7 +356,10 @@ mod tests {
     fn empty_and_comment_only_statements_are_dropped() {
         assert_eq!(sqls(""), Vec::<String>::new());
         assert_eq!(sqls(";;\n  ;"), Vec::<String>::new());
-        assert_eq!(sqls("-- nothing here\n/* nor here */\n"), Vec::<String>::new());
+        assert_eq!(
+            sqls("-- nothing here\n/* nor here */\n"),
+            Vec::<String>::new()
+        );
         assert_eq!(sqls("SELECT 1;\n-- trailing comment\n"), ["SELECT 1"]);
     }
 
@@ -351,25 +378,43 @@ mod tests {
 
     #[test]
     fn semicolons_inside_single_quotes_with_doubled_quotes() {
-        assert_eq!(sqls("SELECT 'a;''b;'; SELECT 2"), ["SELECT 'a;''b;'", "SELECT 2"]);
+        assert_eq!(
+            sqls("SELECT 'a;''b;'; SELECT 2"),
+            ["SELECT 'a;''b;'", "SELECT 2"]
+        );
     }
 
     #[test]
     fn backslash_is_literal_in_standard_strings() {
-        assert_eq!(sqls(r"SELECT 'C:\'; SELECT 2"), [r"SELECT 'C:\'", "SELECT 2"]);
+        assert_eq!(
+            sqls(r"SELECT 'C:\'; SELECT 2"),
+            [r"SELECT 'C:\'", "SELECT 2"]
+        );
     }
 
     #[test]
     fn escape_strings_honour_backslash_escaped_quotes() {
-        assert_eq!(sqls(r"SELECT E'it\'s; fine'; SELECT 2"), [r"SELECT E'it\'s; fine'", "SELECT 2"]);
-        assert_eq!(sqls(r"SELECT e'\\'; SELECT 2"), [r"SELECT e'\\'", "SELECT 2"]);
-        assert_eq!(sqls(r"SELECT E'a''b;'; SELECT 2"), [r"SELECT E'a''b;'", "SELECT 2"]);
+        assert_eq!(
+            sqls(r"SELECT E'it\'s; fine'; SELECT 2"),
+            [r"SELECT E'it\'s; fine'", "SELECT 2"]
+        );
+        assert_eq!(
+            sqls(r"SELECT e'\\'; SELECT 2"),
+            [r"SELECT e'\\'", "SELECT 2"]
+        );
+        assert_eq!(
+            sqls(r"SELECT E'a''b;'; SELECT 2"),
+            [r"SELECT E'a''b;'", "SELECT 2"]
+        );
     }
 
     #[test]
     fn an_identifier_ending_in_e_does_not_start_an_escape_string() {
         // `type` ends in e; the quote after it is an ordinary string where \ is literal.
-        assert_eq!(sqls(r"SELECT type'\'; SELECT 2"), [r"SELECT type'\'", "SELECT 2"]);
+        assert_eq!(
+            sqls(r"SELECT type'\'; SELECT 2"),
+            [r"SELECT type'\'", "SELECT 2"]
+        );
     }
 
     #[test]
@@ -383,31 +428,47 @@ mod tests {
     #[test]
     fn dollar_quotes_with_semicolons() {
         let text = "DO $$ BEGIN PERFORM 1; PERFORM 2; END $$;\nSELECT 3;";
-        assert_eq!(sqls(text), ["DO $$ BEGIN PERFORM 1; PERFORM 2; END $$", "SELECT 3"]);
+        assert_eq!(
+            sqls(text),
+            ["DO $$ BEGIN PERFORM 1; PERFORM 2; END $$", "SELECT 3"]
+        );
     }
 
     #[test]
     fn tagged_dollar_quotes_may_contain_other_dollar_quotes() {
-        let text = "CREATE FUNCTION f() RETURNS text AS $fn$ SELECT $$;$$; $fn$ LANGUAGE sql; SELECT 1";
+        let text =
+            "CREATE FUNCTION f() RETURNS text AS $fn$ SELECT $$;$$; $fn$ LANGUAGE sql; SELECT 1";
         assert_eq!(
             sqls(text),
-            ["CREATE FUNCTION f() RETURNS text AS $fn$ SELECT $$;$$; $fn$ LANGUAGE sql", "SELECT 1"]
+            [
+                "CREATE FUNCTION f() RETURNS text AS $fn$ SELECT $$;$$; $fn$ LANGUAGE sql",
+                "SELECT 1"
+            ]
         );
     }
 
     #[test]
     fn positional_parameters_and_dollar_in_identifiers_are_not_dollar_quotes() {
-        assert_eq!(sqls("SELECT $1; SELECT a$b$ FROM t; SELECT 3"), ["SELECT $1", "SELECT a$b$ FROM t", "SELECT 3"]);
+        assert_eq!(
+            sqls("SELECT $1; SELECT a$b$ FROM t; SELECT 3"),
+            ["SELECT $1", "SELECT a$b$ FROM t", "SELECT 3"]
+        );
     }
 
     #[test]
     fn line_comments_hide_quotes_and_semicolons() {
-        assert_eq!(sqls("SELECT 1 -- it's; done\n, 2;"), ["SELECT 1 -- it's; done\n, 2"]);
+        assert_eq!(
+            sqls("SELECT 1 -- it's; done\n, 2;"),
+            ["SELECT 1 -- it's; done\n, 2"]
+        );
     }
 
     #[test]
     fn block_comments_nest() {
-        assert_eq!(sqls("SELECT /* a /* b; */ c; */ 1; SELECT 2"), ["SELECT /* a /* b; */ c; */ 1", "SELECT 2"]);
+        assert_eq!(
+            sqls("SELECT /* a /* b; */ c; */ 1; SELECT 2"),
+            ["SELECT /* a /* b; */ c; */ 1", "SELECT 2"]
+        );
     }
 
     #[test]
@@ -436,8 +497,14 @@ mod tests {
 
     #[test]
     fn a_transaction_begin_is_just_a_statement() {
-        assert_eq!(sqls("BEGIN; SELECT 1; COMMIT;"), ["BEGIN", "SELECT 1", "COMMIT"]);
-        assert_eq!(sqls("CREATE TABLE t (begin int); SELECT 1"), ["CREATE TABLE t (begin int)", "SELECT 1"]);
+        assert_eq!(
+            sqls("BEGIN; SELECT 1; COMMIT;"),
+            ["BEGIN", "SELECT 1", "COMMIT"]
+        );
+        assert_eq!(
+            sqls("CREATE TABLE t (begin int); SELECT 1"),
+            ["CREATE TABLE t (begin int)", "SELECT 1"]
+        );
     }
 
     #[test]
@@ -449,7 +516,8 @@ mod tests {
 
     #[test]
     fn line_numbers_count_newlines_inside_quotes_and_comments() {
-        let text = "SELECT 'a\nb';\nDO $$\n\n$$;\nSELECT E'\\\n';\nSELECT \"x\ny\";\n/*\n*/SELECT 5;";
+        let text =
+            "SELECT 'a\nb';\nDO $$\n\n$$;\nSELECT E'\\\n';\nSELECT \"x\ny\";\n/*\n*/SELECT 5;";
         assert_eq!(lines(text, 1), [1, 3, 6, 8, 11]);
     }
 
@@ -463,13 +531,24 @@ mod tests {
         let e = error("SELECT 1;\nSELECT 'abc;\nSELECT 2;");
         assert_eq!((e.line, e.kind), (2, SplitErrorKind::UnterminatedString));
         let e = error("SELECT\n\nE'it\\'s");
-        assert_eq!((e.line, e.kind), (3, SplitErrorKind::UnterminatedEscapeString));
+        assert_eq!(
+            (e.line, e.kind),
+            (3, SplitErrorKind::UnterminatedEscapeString)
+        );
         let e = error("SELECT \"abc");
-        assert_eq!((e.line, e.kind), (1, SplitErrorKind::UnterminatedIdentifier));
+        assert_eq!(
+            (e.line, e.kind),
+            (1, SplitErrorKind::UnterminatedIdentifier)
+        );
         let e = error("SELECT 1;\nDO $body$ BEGIN END $$;");
         assert_eq!(
             (e.line, e.kind),
-            (2, SplitErrorKind::UnterminatedDollarQuote { tag: "$body$".into() })
+            (
+                2,
+                SplitErrorKind::UnterminatedDollarQuote {
+                    tag: "$body$".into()
+                }
+            )
         );
         let e = error("SELECT 1;\n/* a /* b */\nSELECT 2;");
         assert_eq!((e.line, e.kind), (2, SplitErrorKind::UnterminatedComment));

@@ -18,7 +18,10 @@ pub struct NonTransactional {
 /// The first statement of `section` that cannot run in a transaction.
 pub fn find_non_transactional(section: &Section) -> Option<NonTransactional> {
     section.statements.iter().find_map(|statement| {
-        non_transactional_kind(statement).map(|what| NonTransactional { what, line: statement.line })
+        non_transactional_kind(statement).map(|what| NonTransactional {
+            what,
+            line: statement.line,
+        })
     })
 }
 
@@ -50,9 +53,8 @@ fn non_transactional_kind(statement: &Statement) -> Option<&'static str> {
     let words = leading_words(&statement.sql, 6);
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     match w.as_slice() {
-        ["CREATE", "INDEX", "CONCURRENTLY", ..] | ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", ..] => {
-            Some("CREATE INDEX CONCURRENTLY")
-        }
+        ["CREATE", "INDEX", "CONCURRENTLY", ..]
+        | ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", ..] => Some("CREATE INDEX CONCURRENTLY"),
         ["DROP", "INDEX", "CONCURRENTLY", ..] => Some("DROP INDEX CONCURRENTLY"),
         ["REINDEX", rest @ ..] if rest.contains(&"CONCURRENTLY") => Some("REINDEX CONCURRENTLY"),
         ["VACUUM", ..] => Some("VACUUM"),
@@ -62,7 +64,9 @@ fn non_transactional_kind(statement: &Statement) -> Option<&'static str> {
         ["DROP", "TABLESPACE", ..] => Some("DROP TABLESPACE"),
         ["ALTER", "SYSTEM", ..] => Some("ALTER SYSTEM"),
         ["CREATE", "SUBSCRIPTION", ..] => Some("CREATE SUBSCRIPTION"),
-        _ if detaches_concurrently(&statement.sql) => Some("ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY"),
+        _ if detaches_concurrently(&statement.sql) => {
+            Some("ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY")
+        }
         _ => None,
     }
 }
@@ -70,7 +74,9 @@ fn non_transactional_kind(statement: &Statement) -> Option<&'static str> {
 fn detaches_concurrently(sql: &str) -> bool {
     let words = leading_words(sql, usize::MAX);
     words.first().map(String::as_str) == Some("ALTER")
-        && words.windows(2).any(|w| w[0] == "DETACH" && w[1] == "PARTITION")
+        && words
+            .windows(2)
+            .any(|w| w[0] == "DETACH" && w[1] == "PARTITION")
         && words.iter().any(|w| w == "CONCURRENTLY")
 }
 
@@ -134,14 +140,32 @@ mod tests {
 
     #[test]
     fn recognises_statements_that_refuse_a_transaction() {
-        assert_eq!(kind("CREATE INDEX CONCURRENTLY i ON t (a);"), Some("CREATE INDEX CONCURRENTLY"));
-        assert_eq!(kind("create unique index concurrently i on t (a);"), Some("CREATE INDEX CONCURRENTLY"));
-        assert_eq!(kind("DROP INDEX CONCURRENTLY i;"), Some("DROP INDEX CONCURRENTLY"));
-        assert_eq!(kind("REINDEX INDEX CONCURRENTLY i;"), Some("REINDEX CONCURRENTLY"));
-        assert_eq!(kind("REINDEX (VERBOSE) TABLE CONCURRENTLY t;"), Some("REINDEX CONCURRENTLY"));
+        assert_eq!(
+            kind("CREATE INDEX CONCURRENTLY i ON t (a);"),
+            Some("CREATE INDEX CONCURRENTLY")
+        );
+        assert_eq!(
+            kind("create unique index concurrently i on t (a);"),
+            Some("CREATE INDEX CONCURRENTLY")
+        );
+        assert_eq!(
+            kind("DROP INDEX CONCURRENTLY i;"),
+            Some("DROP INDEX CONCURRENTLY")
+        );
+        assert_eq!(
+            kind("REINDEX INDEX CONCURRENTLY i;"),
+            Some("REINDEX CONCURRENTLY")
+        );
+        assert_eq!(
+            kind("REINDEX (VERBOSE) TABLE CONCURRENTLY t;"),
+            Some("REINDEX CONCURRENTLY")
+        );
         assert_eq!(kind("VACUUM ANALYZE t;"), Some("VACUUM"));
         assert_eq!(kind("CREATE DATABASE x;"), Some("CREATE DATABASE"));
-        assert_eq!(kind("ALTER SYSTEM SET work_mem = '64MB';"), Some("ALTER SYSTEM"));
+        assert_eq!(
+            kind("ALTER SYSTEM SET work_mem = '64MB';"),
+            Some("ALTER SYSTEM")
+        );
         assert_eq!(
             kind("ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY;"),
             Some("ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY")
@@ -160,7 +184,10 @@ mod tests {
 
     #[test]
     fn comments_before_keywords_do_not_hide_them() {
-        assert_eq!(kind("/* big table */ CREATE /* x */ INDEX CONCURRENTLY i ON t (a);"), Some("CREATE INDEX CONCURRENTLY"));
+        assert_eq!(
+            kind("/* big table */ CREATE /* x */ INDEX CONCURRENTLY i ON t (a);"),
+            Some("CREATE INDEX CONCURRENTLY")
+        );
     }
 
     #[test]
@@ -176,12 +203,17 @@ mod tests {
     fn the_downgrade_section_is_checked_too() {
         let text = "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nSELECT 1;\n-- forge:downgrade\nDROP INDEX CONCURRENTLY i;\n";
         let s = MigrationScript::parse(Path::new("v/a.sql"), text).unwrap();
-        assert!(transaction_problem(&s).unwrap().contains("the downgrade section uses DROP INDEX CONCURRENTLY"));
+        assert!(transaction_problem(&s)
+            .unwrap()
+            .contains("the downgrade section uses DROP INDEX CONCURRENTLY"));
     }
 
     #[test]
     fn transaction_off_silences_the_problem() {
-        let s = script("-- forge:transaction off\n", "CREATE INDEX CONCURRENTLY i ON t (a);");
+        let s = script(
+            "-- forge:transaction off\n",
+            "CREATE INDEX CONCURRENTLY i ON t (a);",
+        );
         assert_eq!(transaction_problem(&s), None);
     }
 }

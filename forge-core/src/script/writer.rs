@@ -65,8 +65,14 @@ pub fn render(new: &NewRevision, revision: &str, created: DateTime<Utc>) -> Stri
         line("parents", &new.parents.join(" "));
     }
     // The header is line-based: a multi-line message is folded into one line.
-    line("message", &new.message.split_whitespace().collect::<Vec<_>>().join(" "));
-    line("created", &created.to_rfc3339_opts(SecondsFormat::Secs, true));
+    line(
+        "message",
+        &new.message.split_whitespace().collect::<Vec<_>>().join(" "),
+    );
+    line(
+        "created",
+        &created.to_rfc3339_opts(SecondsFormat::Secs, true),
+    );
     if !new.branch_labels.is_empty() {
         line("branch", &new.branch_labels.join(" "));
     }
@@ -104,15 +110,25 @@ pub fn write_revision(
 ) -> Result<(PathBuf, String), ScriptError> {
     let revision = new.revision.clone().unwrap_or_else(new_revision_id);
     let text = render(new, &revision, created);
-    std::fs::create_dir_all(dir).map_err(|source| ScriptError::Io { path: dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| ScriptError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let plain = dir.join(file_name(created, &new.message));
-    let with_id = dir.join(format!("{}_{}_{revision}.sql", created.format("%Y%m%d_%H%M"), slug(&new.message)));
+    let with_id = dir.join(format!(
+        "{}_{}_{revision}.sql",
+        created.format("%Y%m%d_%H%M"),
+        slug(&new.message)
+    ));
     for path in [plain, with_id.clone()] {
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(mut file) => {
                 file.write_all(text.as_bytes())
                     .and_then(|()| file.sync_all())
-                    .map_err(|source| ScriptError::Io { path: path.clone(), source })?;
+                    .map_err(|source| ScriptError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
                 return Ok((path, revision));
             }
             Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
@@ -168,7 +184,10 @@ mod tests {
 
     #[test]
     fn file_names_start_with_the_utc_date_and_time() {
-        assert_eq!(file_name(at(), "add user phone number"), "20251224_0327_add_user_phone_number.sql");
+        assert_eq!(
+            file_name(at(), "add user phone number"),
+            "20251224_0327_add_user_phone_number.sql"
+        );
     }
 
     #[test]
@@ -263,11 +282,17 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
         let taken = dir.0.join("20251224_0327_add_user_phone_number.sql");
         std::fs::write(&taken, "keep me").unwrap();
         let (path, _) = write_revision(&dir.0, &new("add user phone number"), at()).unwrap();
-        assert_eq!(path, dir.0.join("20251224_0327_add_user_phone_number_19becf30b774.sql"));
+        assert_eq!(
+            path,
+            dir.0
+                .join("20251224_0327_add_user_phone_number_19becf30b774.sql")
+        );
         assert_eq!(std::fs::read_to_string(&taken).unwrap(), "keep me");
         let err = write_revision(&dir.0, &new("add user phone number"), at()).unwrap_err();
         assert!(err.to_string().contains("nothing was overwritten"), "{err}");
-        assert!(std::fs::read_to_string(&path).unwrap().contains("19becf30b774"));
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("19becf30b774"));
     }
 
     #[test]
