@@ -1,0 +1,759 @@
+//! The `#[forge(...)]` attributes, parsed into typed slots. Each slot remembers
+//! where it was set, so later checks can point at the offending key or value.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Expr, Lit, Token, UnOp};
+
+use crate::ctxt::Ctxt;
+
+/// A value set by an attribute, with the spans of its key and its value.
+#[derive(Clone)]
+pub struct Slot<T> {
+    pub key: Span,
+    pub value_span: Span,
+    pub value: T,
+}
+
+/// An attribute that may be given at most once.
+pub struct Attr<T> {
+    name: &'static str,
+    slot: Option<Slot<T>>,
+}
+
+impl<T> Attr<T> {
+    fn none(name: &'static str) -> Self {
+        Attr { name, slot: None }
+    }
+
+    /// Keeps the first value; a second one is an error on the second key.
+    fn set(&mut self, cx: &Ctxt, key: Span, value_span: Span, value: T) {
+        if self.slot.is_some() {
+            cx.error_at(key, format!("duplicate forge attribute `{}`", self.name));
+        } else {
+            self.slot = Some(Slot {
+                key,
+                value_span,
+                value,
+            });
+        }
+    }
+
+    pub fn get(&self) -> Option<&T> {
+        self.slot.as_ref().map(|s| &s.value)
+    }
+
+    pub fn slot(&self) -> Option<&Slot<T>> {
+        self.slot.as_ref()
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.slot.is_some()
+    }
+
+    /// The span of the key, for errors about the attribute as a whole.
+    pub fn key(&self) -> Option<Span> {
+        self.slot.as_ref().map(|s| s.key)
+    }
+}
+
+/// A number literal as written (`0`, `-1`, `9.99`), for CHECK bounds.
+#[derive(Clone)]
+pub struct Number {
+    pub sql: String,
+    pub value: f64,
+}
+
+/// `on_delete` / `on_update`: the variant name of `forge::model::ReferentialAction`.
+#[derive(Clone, Copy)]
+pub enum ReferentialAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl ReferentialAction {
+    /// The spellings `forge::model::ReferentialAction::parse` accepts: case, `_`, `-` and spaces are free.
+    fn parse(text: &str) -> Option<Self> {
+        let key: String = text
+            .trim()
+            .chars()
+            .map(|c| {
+                if c == '_' || c == '-' {
+                    ' '
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        match key
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .as_str()
+        {
+            "no action" => Some(ReferentialAction::NoAction),
+            "restrict" => Some(ReferentialAction::Restrict),
+            "cascade" => Some(ReferentialAction::Cascade),
+            "set null" => Some(ReferentialAction::SetNull),
+            "set default" => Some(ReferentialAction::SetDefault),
+            _ => None,
+        }
+    }
+
+    pub fn variant(self) -> &'static str {
+        match self {
+            ReferentialAction::NoAction => "NoAction",
+            ReferentialAction::Restrict => "Restrict",
+            ReferentialAction::Cascade => "Cascade",
+            ReferentialAction::SetNull => "SetNull",
+            ReferentialAction::SetDefault => "SetDefault",
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub enum Identity {
+    Always,
+    ByDefault,
+}
+
+/// `references = UserTable` or `references = UserTable(column)`.
+#[derive(Clone)]
+pub struct ReferenceTarget {
+    pub path: syn::Path,
+    pub column: Option<String>,
+}
+
+/// A struct-level `index(a, b)`, `unique(a, b)` or `primary_key(a, b)`.
+pub struct Composite {
+    pub kind: CompositeKind,
+    pub key: Span,
+    pub name: Option<String>,
+    /// Field or column names, each with its span.
+    pub columns: Vec<(String, Span)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CompositeKind {
+    Index,
+    Unique,
+    PrimaryKey,
+}
+
+impl CompositeKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            CompositeKind::Index => "index",
+            CompositeKind::Unique => "unique",
+            CompositeKind::PrimaryKey => "primary_key",
+        }
+    }
+}
+
+const CONTAINER_KEYS: &[&str] = &[
+    "table",
+    "schema",
+    "renamed_from",
+    "index",
+    "unique",
+    "primary_key",
+];
+const FIELD_KEYS: &[&str] = &[
+    "column",
+    "primary_key",
+    "index",
+    "unique",
+    "max_length",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "check",
+    "default",
+    "references",
+    "on_delete",
+    "on_update",
+    "sql_type",
+    "renamed_from",
+    "flatten",
+    "skip",
+    "identity",
+];
+const ENUM_KEYS: &[&str] = &["name"];
+const VARIANT_KEYS: &[&str] = &["rename"];
+
+/// `#[forge(...)]` on an entity struct.
+pub struct ContainerAttrs {
+    pub table: Attr<String>,
+    pub schema: Attr<String>,
+    pub renamed_from: Vec<Slot<String>>,
+    pub composites: Vec<Composite>,
+}
+
+impl ContainerAttrs {
+    pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut out = ContainerAttrs {
+            table: Attr::none("table"),
+            schema: Attr::none("schema"),
+            renamed_from: Vec::new(),
+            composites: Vec::new(),
+        };
+        for_each_forge_meta(cx, attrs, |meta| {
+            let key = meta.path.span();
+            let Some(name) = meta.path.get_ident().map(|i| i.to_string()) else {
+                return unknown_key(cx, meta, "struct", CONTAINER_KEYS, FIELD_KEYS);
+            };
+            match name.as_str() {
+                "table" => set_string(cx, meta, &mut out.table),
+                "schema" => set_string(cx, meta, &mut out.schema),
+                "renamed_from" => {
+                    if let Some((span, value)) = string_value(cx, meta, "renamed_from")? {
+                        out.renamed_from.push(Slot {
+                            key,
+                            value_span: span,
+                            value,
+                        });
+                    }
+                    Ok(())
+                }
+                "index" => composite(cx, meta, CompositeKind::Index, &mut out.composites),
+                "unique" => composite(cx, meta, CompositeKind::Unique, &mut out.composites),
+                "primary_key" => {
+                    composite(cx, meta, CompositeKind::PrimaryKey, &mut out.composites)
+                }
+                _ => unknown_key(cx, meta, "struct", CONTAINER_KEYS, FIELD_KEYS),
+            }
+        });
+        out
+    }
+}
+
+/// `#[forge(...)]` on a field of an entity struct.
+pub struct FieldAttrs {
+    pub column: Attr<String>,
+    pub primary_key: Attr<()>,
+    pub index: Attr<()>,
+    pub unique: Attr<()>,
+    pub max_length: Attr<u32>,
+    pub gt: Attr<Number>,
+    pub ge: Attr<Number>,
+    pub lt: Attr<Number>,
+    pub le: Attr<Number>,
+    pub check: Attr<String>,
+    pub default: Attr<String>,
+    pub references: Attr<ReferenceTarget>,
+    pub on_delete: Attr<ReferentialAction>,
+    pub on_update: Attr<ReferentialAction>,
+    pub sql_type: Attr<String>,
+    pub renamed_from: Vec<Slot<String>>,
+    pub flatten: Attr<()>,
+    pub skip: Attr<()>,
+    pub identity: Attr<Identity>,
+    /// Every key that was given, in order: what `flatten`/`skip` conflict with.
+    pub given: Vec<(&'static str, Span)>,
+}
+
+impl FieldAttrs {
+    pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut out = FieldAttrs {
+            column: Attr::none("column"),
+            primary_key: Attr::none("primary_key"),
+            index: Attr::none("index"),
+            unique: Attr::none("unique"),
+            max_length: Attr::none("max_length"),
+            gt: Attr::none("gt"),
+            ge: Attr::none("ge"),
+            lt: Attr::none("lt"),
+            le: Attr::none("le"),
+            check: Attr::none("check"),
+            default: Attr::none("default"),
+            references: Attr::none("references"),
+            on_delete: Attr::none("on_delete"),
+            on_update: Attr::none("on_update"),
+            sql_type: Attr::none("sql_type"),
+            renamed_from: Vec::new(),
+            flatten: Attr::none("flatten"),
+            skip: Attr::none("skip"),
+            identity: Attr::none("identity"),
+            given: Vec::new(),
+        };
+        for_each_forge_meta(cx, attrs, |meta| {
+            let key = meta.path.span();
+            let known = meta
+                .path
+                .get_ident()
+                .and_then(|i| FIELD_KEYS.iter().find(|k| i == *k).copied());
+            let Some(name) = known else {
+                return unknown_key(cx, meta, "field", FIELD_KEYS, CONTAINER_KEYS);
+            };
+            out.given.push((name, key));
+            match name {
+                "column" => set_string(cx, meta, &mut out.column),
+                "primary_key" => set_flag(cx, meta, &mut out.primary_key),
+                "index" => set_flag(cx, meta, &mut out.index),
+                "unique" => set_flag(cx, meta, &mut out.unique),
+                "max_length" => {
+                    if let Some(expr) = required_value(cx, meta, "max_length", "255")? {
+                        match &expr {
+                            Expr::Lit(syn::ExprLit {
+                                lit: Lit::Int(int), ..
+                            }) => match int.base10_parse::<u32>() {
+                                Ok(n) => out.max_length.set(cx, key, int.span(), n),
+                                Err(_) => cx.error_at(int.span(), "`max_length` must fit in a u32"),
+                            },
+                            other => cx.error_spanned_by(
+                                other,
+                                "expected an integer for `max_length`, e.g. `max_length = 255`",
+                            ),
+                        }
+                    }
+                    Ok(())
+                }
+                "gt" => set_number(cx, meta, &mut out.gt, "gt"),
+                "ge" => set_number(cx, meta, &mut out.ge, "ge"),
+                "lt" => set_number(cx, meta, &mut out.lt, "lt"),
+                "le" => set_number(cx, meta, &mut out.le, "le"),
+                "check" => set_string(cx, meta, &mut out.check),
+                "default" => set_string(cx, meta, &mut out.default),
+                "references" => {
+                    if let Some(expr) = required_value(cx, meta, "references", "UserTable")? {
+                        if let Some((span, target)) = reference_target(cx, &expr) {
+                            out.references.set(cx, key, span, target);
+                        }
+                    }
+                    Ok(())
+                }
+                "on_delete" => set_action(cx, meta, &mut out.on_delete, "on_delete"),
+                "on_update" => set_action(cx, meta, &mut out.on_update, "on_update"),
+                "sql_type" => set_string(cx, meta, &mut out.sql_type),
+                "renamed_from" => {
+                    if let Some((span, value)) = string_value(cx, meta, "renamed_from")? {
+                        out.renamed_from.push(Slot {
+                            key,
+                            value_span: span,
+                            value,
+                        });
+                    }
+                    Ok(())
+                }
+                "flatten" => set_flag(cx, meta, &mut out.flatten),
+                "skip" => set_flag(cx, meta, &mut out.skip),
+                "identity" => {
+                    if !meta.input.peek(Token![=]) {
+                        out.identity.set(cx, key, key, Identity::ByDefault);
+                        return Ok(());
+                    }
+                    if let Some((span, text)) = string_value(cx, meta, "identity")? {
+                        match text.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
+                            "always" => out.identity.set(cx, key, span, Identity::Always),
+                            "by_default" => out.identity.set(cx, key, span, Identity::ByDefault),
+                            _ => cx.error_at(
+                                span,
+                                format!("unknown identity kind \"{text}\"; expected \"always\" or \"by_default\""),
+                            ),
+                        }
+                    }
+                    Ok(())
+                }
+                _ => unknown_key(cx, meta, "field", FIELD_KEYS, CONTAINER_KEYS),
+            }
+        });
+        out
+    }
+}
+
+/// `#[forge(...)]` on a `PgEnum` enum.
+pub struct EnumAttrs {
+    pub name: Attr<String>,
+}
+
+impl EnumAttrs {
+    pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut out = EnumAttrs {
+            name: Attr::none("name"),
+        };
+        for_each_forge_meta(cx, attrs, |meta| {
+            if meta.path.is_ident("name") {
+                set_string(cx, meta, &mut out.name)
+            } else {
+                unknown_key(cx, meta, "enum", ENUM_KEYS, VARIANT_KEYS)
+            }
+        });
+        out
+    }
+}
+
+/// `#[forge(...)]` on a variant of a `PgEnum` enum.
+pub struct VariantAttrs {
+    pub rename: Attr<String>,
+}
+
+impl VariantAttrs {
+    pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut out = VariantAttrs {
+            rename: Attr::none("rename"),
+        };
+        for_each_forge_meta(cx, attrs, |meta| {
+            if meta.path.is_ident("rename") {
+                set_string(cx, meta, &mut out.rename)
+            } else {
+                unknown_key(cx, meta, "variant", VARIANT_KEYS, ENUM_KEYS)
+            }
+        });
+        out
+    }
+}
+
+/// The doc comment of an item: each line trimmed, joined with `\n`; `None` when blank.
+pub fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut lines = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("doc")) {
+        if let syn::Meta::NameValue(nv) = &attr.meta {
+            if let Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) = &nv.value
+            {
+                lines.extend(s.value().lines().map(|l| l.trim().to_string()));
+            }
+        }
+    }
+    let text = lines.join("\n");
+    let text = text.trim_matches('\n');
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// Runs `f` on every item of every `#[forge(...)]`; a syntax error in one
+/// attribute is recorded and the next attribute is still read.
+fn for_each_forge_meta(
+    cx: &Ctxt,
+    attrs: &[syn::Attribute],
+    mut f: impl FnMut(&ParseNestedMeta) -> syn::Result<()>,
+) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("forge")) {
+        if let syn::Meta::List(list) = &attr.meta {
+            if list.tokens.is_empty() {
+                continue;
+            }
+        }
+        if let Err(err) = attr.parse_nested_meta(|meta| f(&meta)) {
+            cx.syn_error(err);
+        }
+    }
+}
+
+/// An unknown key is an error on the key; its value is skipped so parsing goes on.
+fn unknown_key(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    place: &str,
+    expected: &[&str],
+    elsewhere: &[&str],
+) -> syn::Result<()> {
+    let name = meta
+        .path
+        .get_ident()
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| path_text(&meta.path));
+    let msg = if elsewhere.contains(&name.as_str()) {
+        let there = match place {
+            "struct" => "a field attribute; put it on the field",
+            "field" => "a struct attribute; put it on the struct",
+            "enum" => "a variant attribute; put it on the variant",
+            _ => "an enum attribute; put it on the enum",
+        };
+        format!("`{name}` is {there}")
+    } else {
+        let mut msg = format!("unknown forge {place} attribute `{name}`");
+        if let Some(close) = expected.iter().find(|k| edit_distance(k, &name) <= 2) {
+            msg.push_str(&format!("; did you mean `{close}`?"));
+        } else {
+            msg.push_str(&format!("; expected one of: {}", expected.join(", ")));
+        }
+        msg
+    };
+    cx.error_at(meta.path.span(), msg);
+    skip_value(meta)
+}
+
+/// Consumes `= expr` or `(...)` after a key whose value is not used.
+fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.input.parse::<proc_macro2::Group>()?;
+    }
+    Ok(())
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The expression after `key =`; a missing `=` is an error on the key.
+fn required_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    name: &str,
+    example: &str,
+) -> syn::Result<Option<Expr>> {
+    if !meta.input.peek(Token![=]) {
+        cx.error_at(
+            meta.path.span(),
+            format!("`{name}` needs a value, e.g. `{name} = {example}`"),
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    Ok(Some(meta.value()?.parse::<Expr>()?))
+}
+
+fn string_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    name: &str,
+) -> syn::Result<Option<(Span, String)>> {
+    let Some(expr) = required_value(cx, meta, name, "\"...\"")? else {
+        return Ok(None);
+    };
+    match &expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(Some((s.span(), s.value()))),
+        other => {
+            cx.error_spanned_by(
+                other,
+                format!("expected a string for `{name}`, e.g. `{name} = \"...\"`"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn set_string(cx: &Ctxt, meta: &ParseNestedMeta, attr: &mut Attr<String>) -> syn::Result<()> {
+    if let Some((span, value)) = string_value(cx, meta, attr.name)? {
+        attr.set(cx, meta.path.span(), span, value);
+    }
+    Ok(())
+}
+
+/// A flag takes no value: `index`, not `index = true`.
+fn set_flag(cx: &Ctxt, meta: &ParseNestedMeta, attr: &mut Attr<()>) -> syn::Result<()> {
+    let key = meta.path.span();
+    if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+        let value_start = meta.input.span();
+        skip_value(meta)?;
+        cx.error_at(
+            value_start,
+            format!(
+                "`{0}` is a flag and takes no value: write `#[forge({0})]`",
+                attr.name
+            ),
+        );
+        return Ok(());
+    }
+    attr.set(cx, key, key, ());
+    Ok(())
+}
+
+fn set_number(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    attr: &mut Attr<Number>,
+    name: &str,
+) -> syn::Result<()> {
+    let Some(expr) = required_value(cx, meta, name, "0")? else {
+        return Ok(());
+    };
+    match number(&expr) {
+        Some(n) => attr.set(cx, meta.path.span(), expr.span(), n),
+        None => cx.error_spanned_by(
+            &expr,
+            format!("expected a number literal for `{name}`, e.g. `{name} = 0`"),
+        ),
+    }
+    Ok(())
+}
+
+/// `0`, `-1`, `9.99`: the literal as SQL spells it (suffixes such as `_i64` dropped).
+fn number(expr: &Expr) -> Option<Number> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(i), ..
+        }) => Some(Number {
+            sql: i.base10_digits().to_string(),
+            value: i.base10_digits().parse().ok()?,
+        }),
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Float(f), ..
+        }) => Some(Number {
+            sql: f.base10_digits().to_string(),
+            value: f.base10_digits().parse().ok()?,
+        }),
+        Expr::Unary(syn::ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => match &**expr {
+            Expr::Lit(_) => number(expr).map(|n| Number {
+                sql: format!("-{}", n.sql),
+                value: -n.value,
+            }),
+            _ => None,
+        },
+        Expr::Group(g) => number(&g.expr),
+        _ => None,
+    }
+}
+
+fn set_action(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    attr: &mut Attr<ReferentialAction>,
+    name: &str,
+) -> syn::Result<()> {
+    if let Some((span, text)) = string_value(cx, meta, name)? {
+        match ReferentialAction::parse(&text) {
+            Some(action) => attr.set(cx, meta.path.span(), span, action),
+            None => cx.error_at(
+                span,
+                format!(
+                    "unknown referential action \"{text}\" for `{name}`; expected one of \"cascade\", \"set null\", \"set default\", \"restrict\", \"no action\""
+                ),
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// `UserTable`, `crate::users::UserTable` or `UserTable(column)`.
+fn reference_target(cx: &Ctxt, expr: &Expr) -> Option<(Span, ReferenceTarget)> {
+    const HINT: &str = "expected the referenced entity type for `references`, e.g. `references = UserTable` or `references = UserTable(id)`";
+    match expr {
+        Expr::Path(p) if p.qself.is_none() => Some((
+            p.path.span(),
+            ReferenceTarget {
+                path: p.path.clone(),
+                column: None,
+            },
+        )),
+        Expr::Call(call) => {
+            let Expr::Path(p) = &*call.func else {
+                cx.error_spanned_by(expr, HINT);
+                return None;
+            };
+            let mut args = call.args.iter();
+            let column = match (args.next(), args.next()) {
+                (Some(Expr::Path(c)), None) if c.path.get_ident().is_some() => c
+                    .path
+                    .get_ident()
+                    .map(|i| syn::ext::IdentExt::unraw(i).to_string()),
+                (
+                    Some(Expr::Lit(syn::ExprLit {
+                        lit: Lit::Str(s), ..
+                    })),
+                    None,
+                ) => Some(s.value()),
+                _ => {
+                    cx.error_spanned_by(
+                        &call.args,
+                        "a reference names one target column: `references = UserTable(id)`",
+                    );
+                    return None;
+                }
+            };
+            Some((
+                p.path.span(),
+                ReferenceTarget {
+                    path: p.path.clone(),
+                    column,
+                },
+            ))
+        }
+        other => {
+            cx.error_spanned_by(other, HINT);
+            None
+        }
+    }
+}
+
+/// `index(a, b)`, `unique(a, b, name = "...")`, `primary_key(a, b)` on the struct.
+fn composite(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    kind: CompositeKind,
+    out: &mut Vec<Composite>,
+) -> syn::Result<()> {
+    let keyword = kind.keyword();
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error_at(
+            meta.path.span(),
+            format!("`{keyword}` on a struct lists its columns: `{keyword}(a, b)`; to mark one column, put `{keyword}` on the field"),
+        );
+        return skip_value(meta);
+    }
+    let mut composite = Composite {
+        kind,
+        key: meta.path.span(),
+        name: None,
+        columns: Vec::new(),
+    };
+    meta.parse_nested_meta(|inner| {
+        let Some(ident) = inner.path.get_ident() else {
+            cx.error_spanned_by(&inner.path, "expected a field name");
+            return skip_value(&inner);
+        };
+        if inner.input.peek(Token![=]) {
+            if ident == "name" && kind != CompositeKind::PrimaryKey {
+                if let Some((span, name)) = string_value(cx, &inner, "name")? {
+                    if composite.name.is_some() {
+                        cx.error_at(span, format!("duplicate `name` in `{keyword}(...)`"));
+                    }
+                    composite.name = Some(name);
+                }
+                return Ok(());
+            }
+            cx.error_at(
+                ident.span(),
+                format!("expected a field name in `{keyword}(...)`"),
+            );
+            return skip_value(&inner);
+        }
+        if inner.input.peek(syn::token::Paren) {
+            cx.error_at(
+                ident.span(),
+                format!("expected a field name in `{keyword}(...)`"),
+            );
+            return skip_value(&inner);
+        }
+        composite
+            .columns
+            .push((syn::ext::IdentExt::unraw(ident).to_string(), ident.span()));
+        Ok(())
+    })?;
+    out.push(composite);
+    Ok(())
+}
