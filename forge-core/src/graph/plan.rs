@@ -407,6 +407,89 @@ mod tests {
     }
 
     #[test]
+    fn after_a_dependency_is_absorbed_nothing_is_pending() {
+        let g = graph(vec![rev("a", ""), rev("b", "a"), rev("x", "|b")]);
+        // Both b and x are heads of the graph, yet the table holds only x.
+        let steps = g.plan_upgrade(&[], &RevisionSpec::Heads).unwrap();
+        assert_eq!(steps.last().unwrap().add_heads, full(&["x"]));
+        assert!(g.pending(&full(&["x"])).unwrap().is_empty());
+        assert!(up(&g, &["x"], "heads").is_empty());
+    }
+
+    #[test]
+    fn a_dependency_on_another_branch_is_applied_without_absorbing_its_head() {
+        // a <- b1 <- c1 ; a <- b2 ; c1 depends on b2.
+        let g = graph(vec![
+            rev("a", ""),
+            rev("b1", "a"),
+            rev("c1", "b1|b2"),
+            rev("b2", "a"),
+        ]);
+        assert_eq!(
+            up(&g, &["b1"], "c1"),
+            [
+                r("b2", Up, &[], &["b2"]),
+                r("c1", Up, &["b1", "b2"], &["c1"])
+            ]
+        );
+        // Reverting c1 gives both rows back.
+        assert_eq!(
+            down(&g, &["c1"], "b1"),
+            [r("c1", Down, &["c1"], &["b1", "b2"])]
+        );
+    }
+
+    #[test]
+    fn upgrading_along_a_branch_label() {
+        let g = diamond();
+        assert_eq!(up(&g, &["a"], "two@+1"), [r("b2", Up, &["a"], &["b2"])]);
+        assert_eq!(up(&g, &["a"], "one"), [r("b1", Up, &["a"], &["b1"])]);
+        // The merge inherits both labels, so it is the head of each branch.
+        assert_eq!(
+            up(&g, &["a"], "one@head"),
+            [
+                r("b1", Up, &["a"], &["b1"]),
+                r("b2", Up, &[], &["b2"]),
+                r("m", Up, &["b1", "b2"], &["m"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn relative_plans_refuse_to_guess() {
+        let g = diamond();
+        let err = g
+            .plan_downgrade(&full(&["b1", "b2"]), &"-1".parse().unwrap())
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("`-1` is ambiguous: the database is at 2 heads"),
+            "{err}"
+        );
+        let err = g
+            .plan_upgrade(&full(&["a"]), &"+1".parse().unwrap())
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot walk up from a00000000000"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn upgrading_heads_of_the_diamond_from_base() {
+        assert_eq!(
+            up(&diamond(), &[], "heads"),
+            [
+                r("a", Up, &[], &["a"]),
+                r("b1", Up, &["a"], &["b1"]),
+                r("b2", Up, &[], &["b2"]),
+                r("m", Up, &["b1", "b2"], &["m"]),
+            ]
+        );
+    }
+
+    #[test]
     fn redundant_rows_are_cleaned_by_the_first_step() {
         // A version table holding both a and its descendant b.
         assert_eq!(

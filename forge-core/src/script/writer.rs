@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::error::ScriptError;
+use super::migration::MigrationScript;
 
 /// What a new revision file says; `render` and `write_revision` turn it into text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRevision {
     /// None: a random id is generated.
     pub revision: Option<String>,
@@ -21,6 +22,22 @@ pub struct NewRevision {
     pub transactional: bool,
     pub upgrade_sql: String,
     pub downgrade_sql: String,
+}
+
+impl Default for NewRevision {
+    /// A transactional revision with no parents, message or SQL.
+    fn default() -> Self {
+        NewRevision {
+            revision: None,
+            parents: Vec::new(),
+            message: String::new(),
+            branch_labels: Vec::new(),
+            depends_on: Vec::new(),
+            transactional: true,
+            upgrade_sql: String::new(),
+            downgrade_sql: String::new(),
+        }
+    }
 }
 
 /// A random revision id: 12 lowercase hex characters.
@@ -110,11 +127,14 @@ pub fn write_revision(
 ) -> Result<(PathBuf, String), ScriptError> {
     let revision = new.revision.clone().unwrap_or_else(new_revision_id);
     let text = render(new, &revision, created);
+    let plain = dir.join(file_name(created, &new.message));
+    // Whatever is written must read back: a bad id, label or unterminated quote
+    // is reported now, and no file is left behind.
+    MigrationScript::parse(&plain, &text)?;
     std::fs::create_dir_all(dir).map_err(|source| ScriptError::Io {
         path: dir.to_path_buf(),
         source,
     })?;
-    let plain = dir.join(file_name(created, &new.message));
     let with_id = dir.join(format!(
         "{}_{}_{revision}.sql",
         created.format("%Y%m%d_%H%M"),
@@ -141,7 +161,7 @@ pub fn write_revision(
 #[cfg(test)]
 mod tests {
     use super::super::directory::tests::TempDir;
-    use super::super::migration::{is_revision_id, MigrationScript};
+    use super::super::migration::is_revision_id;
     use super::*;
     use chrono::TimeZone;
 
@@ -293,6 +313,28 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
         assert!(std::fs::read_to_string(&path)
             .unwrap()
             .contains("19becf30b774"));
+    }
+
+    #[test]
+    fn the_default_is_transactional() {
+        assert!(NewRevision::default().transactional);
+    }
+
+    #[test]
+    fn a_revision_that_would_not_read_back_is_not_written() {
+        let dir = TempDir::new("invalid");
+        let mut n = new("x");
+        n.parents = vec!["not-an-id".into()];
+        let err = write_revision(&dir.0, &n, at()).unwrap_err().to_string();
+        assert!(
+            err.contains("`not-an-id` in `-- forge:parents` is not a revision id"),
+            "{err}"
+        );
+        let mut n = new("x");
+        n.upgrade_sql = "SELECT 'oops;".into();
+        let err = write_revision(&dir.0, &n, at()).unwrap_err().to_string();
+        assert!(err.contains("unterminated string literal"), "{err}");
+        assert_eq!(std::fs::read_dir(&dir.0).unwrap().count(), 0);
     }
 
     #[test]
