@@ -1,0 +1,251 @@
+//! What `#[derive(EntityTable)]` and `#[derive(PgEnum)]` produce at run time:
+//! the definitions and tables the registry and the diff work from.
+#![allow(dead_code)]
+
+use forge::entity::EntityDefinition;
+use forge::model::{ColumnType, EnumType, Identity, ReferentialAction};
+use forge::registry::{build_schema, entities, RegisteredEntity};
+use forge::{EntityBase, EntityFields, EntityTable, PgEnum, SqlType};
+
+/// Where a ticket is in its life.
+#[derive(PgEnum)]
+#[forge(name = "ticket_state")]
+enum TicketState {
+    Open,
+    InProgress,
+    #[forge(rename = "done")]
+    Closed,
+}
+
+#[derive(PgEnum)]
+enum HTTPMethod {
+    Get,
+    Post,
+}
+
+/// An account
+///   that owns tickets.
+#[derive(EntityTable)]
+#[forge(schema = "support", renamed_from = "accounts_old")]
+struct AccountTable {
+    #[forge(primary_key, identity = "always")]
+    id: i64,
+    #[forge(max_length = 320, unique)]
+    email: String,
+}
+
+#[derive(EntityTable)]
+#[forge(
+    table = "support_tickets",
+    index(state, account),
+    unique(account_id, number, name = "tickets_account_number_key")
+)]
+struct TicketTable {
+    /// Title shown in lists.
+    ///    Trimmed.
+    #[forge(max_length = 200)]
+    title: String,
+    #[forge(flatten)]
+    base: EntityBase,
+    #[forge(column = "account_id", references = AccountTable, on_delete = "cascade", on_update = "SET_NULL")]
+    account: i64,
+    #[forge(references = AccountTable(id))]
+    reviewer_id: Option<i64>,
+    #[forge(ge = 1, lt = 1000)]
+    number: i32,
+    #[forge(column = "Score")]
+    #[forge(gt = -0.5, check = "\"Score\" < 100")]
+    score: f64,
+    state: TicketState,
+    #[forge(sql_type = "inet")]
+    origin: Option<std::net::IpAddr>,
+    #[forge(default = "'{}'", renamed_from = "meta")]
+    attributes: serde_json::Value,
+    #[forge(skip)]
+    cache: Vec<String>,
+    #[forge(index)]
+    r#type: Option<String>,
+    #[forge(le = 10)]
+    order: i16,
+}
+
+/// A composite primary key declared on the struct.
+#[derive(EntityTable)]
+#[forge(primary_key(account, tag))]
+struct AccountTagTable {
+    #[forge(column = "account_id", references = AccountTable)]
+    account: i64,
+    #[forge(max_length = 50)]
+    tag: String,
+    #[forge(identity)]
+    position: i32,
+}
+
+fn ours() -> Vec<RegisteredEntity> {
+    entities().into_iter().filter(|e| e.module_path == module_path!()).collect()
+}
+
+#[test]
+fn table_names_default_to_the_struct_name_without_table() {
+    assert_eq!(AccountTable::TABLE_NAME, "account");
+    assert_eq!(AccountTagTable::TABLE_NAME, "account_tag");
+    assert_eq!(TicketTable::TABLE_NAME, "support_tickets");
+}
+
+#[test]
+fn table_level_attributes_reach_the_definition() {
+    let account = AccountTable::definition();
+    assert_eq!(account.table, "account");
+    assert_eq!(account.schema.as_deref(), Some("support"));
+    assert_eq!(account.comment.as_deref(), Some("An account\nthat owns tickets."));
+    assert_eq!(account.renamed_from, vec!["accounts_old".to_string()]);
+    assert_eq!(TicketTable::definition().comment, None);
+}
+
+#[test]
+fn columns_come_in_field_order_with_flattened_groups_spliced_in() {
+    let names: Vec<String> = TicketTable::columns().into_iter().map(|c| c.name).collect();
+    assert_eq!(
+        names,
+        [
+            "title",
+            "id",
+            "created_at",
+            "updated_at",
+            "account_id",
+            "reviewer_id",
+            "number",
+            "Score",
+            "state",
+            "origin",
+            "attributes",
+            "type",
+            "order"
+        ]
+    );
+    assert_eq!(TicketTable::columns()[1..4], EntityBase::columns()[..]);
+}
+
+#[test]
+fn column_attributes_become_types_constraints_and_comments() {
+    let def = TicketTable::definition();
+    let col = |name: &str| def.columns.iter().find(|c| c.name == name).unwrap().clone();
+
+    let title = col("title");
+    assert_eq!(title.column_type, ColumnType::Varchar { length: Some(200) });
+    assert!(!title.nullable);
+    assert_eq!(title.comment.as_deref(), Some("Title shown in lists.\nTrimmed."));
+
+    let account = col("account_id");
+    assert_eq!(account.column_type, ColumnType::BigInt);
+    let reference = account.references.unwrap();
+    assert_eq!(reference.table, "account");
+    assert!(reference.columns.is_empty());
+    assert_eq!(reference.on_delete, ReferentialAction::Cascade);
+    assert_eq!(reference.on_update, ReferentialAction::SetNull);
+
+    let reviewer = col("reviewer_id");
+    assert!(reviewer.nullable);
+    let reference = reviewer.references.unwrap();
+    assert_eq!(reference.columns, ["id"]);
+    assert_eq!(reference.on_delete, ReferentialAction::NoAction);
+
+    assert_eq!(col("number").checks, ["number >= 1", "number < 1000"]);
+    assert_eq!(col("Score").checks, ["\"Score\" > -0.5", "\"Score\" < 100"]);
+    assert_eq!(col("order").checks, ["\"order\" <= 10"]);
+
+    let state = col("state");
+    assert_eq!(state.column_type, ColumnType::Enum { name: "ticket_state".into() });
+    assert_eq!(
+        state.enum_type,
+        Some(EnumType { name: "ticket_state".into(), labels: vec!["open".into(), "in_progress".into(), "done".into()] })
+    );
+
+    let origin = col("origin");
+    assert_eq!(origin.column_type, ColumnType::Custom { sql: "inet".into() });
+    assert!(origin.nullable);
+
+    let attributes = col("attributes");
+    assert_eq!(attributes.column_type, ColumnType::Jsonb);
+    assert_eq!(attributes.default.as_deref(), Some("'{}'"));
+    assert_eq!(attributes.renamed_from, ["meta"]);
+
+    let kind = col("type");
+    assert!(kind.index && kind.nullable && !kind.unique);
+
+    let email = AccountTable::columns().into_iter().find(|c| c.name == "email").unwrap();
+    assert!(email.unique);
+    let id = AccountTable::columns().into_iter().find(|c| c.name == "id").unwrap();
+    assert!(id.primary_key);
+    assert_eq!(id.identity, Some(Identity::Always));
+}
+
+#[test]
+fn composite_indexes_name_columns_not_fields() {
+    let def: EntityDefinition = TicketTable::definition();
+    assert_eq!(def.composite_indexes.len(), 2);
+    assert_eq!(def.composite_indexes[0].columns, ["state", "account_id"]);
+    assert!(!def.composite_indexes[0].unique);
+    assert_eq!(def.composite_indexes[0].name, None);
+    assert_eq!(def.composite_indexes[1].columns, ["account_id", "number"]);
+    assert!(def.composite_indexes[1].unique);
+    assert_eq!(def.composite_indexes[1].name.as_deref(), Some("tickets_account_number_key"));
+}
+
+#[test]
+fn a_struct_level_primary_key_marks_every_listed_column() {
+    let columns = AccountTagTable::columns();
+    let key: Vec<&str> = columns.iter().filter(|c| c.primary_key).map(|c| c.name.as_str()).collect();
+    assert_eq!(key, ["account_id", "tag"]);
+    assert_eq!(columns[2].identity, Some(Identity::ByDefault));
+    let table = AccountTagTable::definition().to_table();
+    assert_eq!(table.primary_key.unwrap().columns, ["account_id", "tag"]);
+}
+
+#[test]
+fn the_table_carries_named_constraints() {
+    let table = TicketTable::definition().to_table();
+    assert_eq!(table.primary_key.as_ref().unwrap().columns, ["id"]);
+    let checks: Vec<(&str, &str)> = table.checks.iter().map(|c| (c.name.as_str(), c.expression.as_str())).collect();
+    assert_eq!(
+        checks,
+        [
+            ("support_tickets_Score_check", "(\"Score\" > -0.5) AND (\"Score\" < 100)"),
+            ("support_tickets_number_check", "(number >= 1) AND (number < 1000)"),
+            ("support_tickets_order_check", "\"order\" <= 10"),
+        ]
+    );
+    let fks: Vec<&str> = table.foreign_keys.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(fks, ["support_tickets_account_id_fkey", "support_tickets_reviewer_id_fkey"]);
+    assert!(table.indexes.iter().any(|i| i.name == "ix_support_tickets_type"));
+    assert!(table.indexes.iter().any(|i| i.name == "ix_support_tickets_state_account_id"));
+    assert!(table.uniques.iter().any(|u| u.name == "tickets_account_number_key"));
+}
+
+#[test]
+fn pg_enums_name_their_type_and_labels() {
+    assert_eq!(TicketState::TYPE_NAME, "ticket_state");
+    assert_eq!(TicketState::LABELS, ["open", "in_progress", "done"]);
+    assert_eq!(<TicketState as SqlType>::column_type(), ColumnType::Enum { name: "ticket_state".into() });
+    assert_eq!(HTTPMethod::TYPE_NAME, "http_method");
+    assert_eq!(HTTPMethod::LABELS, ["get", "post"]);
+    assert!(!<Option<TicketState> as SqlType>::enum_type().unwrap().labels.is_empty());
+}
+
+#[test]
+fn every_derived_entity_registers_itself_with_its_source() {
+    let ours = ours();
+    let names: Vec<&str> = ours.iter().map(|e| e.rust_name).collect();
+    assert_eq!(names, ["AccountTable", "AccountTagTable", "TicketTable"]);
+    assert!(ours.iter().all(|e| e.source_file.ends_with("derive_runtime.rs")), "{:?}", ours[0].source_file);
+}
+
+#[test]
+fn the_registry_resolves_references_to_the_target_primary_key() {
+    let schema = build_schema(&ours()).unwrap();
+    let tickets = schema.table("support_tickets").unwrap();
+    let fk = tickets.foreign_keys.iter().find(|f| f.columns == ["account_id"]).unwrap();
+    assert_eq!(fk.referenced_table, "account");
+    assert_eq!(fk.referenced_columns, ["id"]);
+    assert_eq!(schema.enums, [EnumType { name: "ticket_state".into(), labels: vec!["open".into(), "in_progress".into(), "done".into()] }]);
+}
