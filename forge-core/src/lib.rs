@@ -2,6 +2,7 @@
 //! introspection, the diff, SQL rendering, migration scripts, the revision
 //! graph and the runner.
 
+pub mod database;
 pub mod entity;
 pub mod model;
 pub mod registry;

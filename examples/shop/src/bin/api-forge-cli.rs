@@ -1,0 +1,2 @@
+use shop as _; // link the entities so the registry sees them
+fn main() -> std::process::ExitCode { forge_cli::main() }

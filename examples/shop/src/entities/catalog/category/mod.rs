@@ -1,0 +1,2 @@
+mod table;
+pub use table::*;

@@ -1,0 +1,4 @@
+//! What the shop sells.
+
+pub mod category;
+pub mod product;

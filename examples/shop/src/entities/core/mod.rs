@@ -1,0 +1,4 @@
+//! Users and their credentials.
+
+pub mod api_key;
+pub mod user;

@@ -1,0 +1,5 @@
+//! Entities by domain.
+
+pub mod catalog;
+pub mod core;
+pub mod sales;

@@ -1,0 +1,3 @@
+//! Orders placed by users.
+
+pub mod order;

@@ -1,0 +1,203 @@
+//! Configuration: `forge.toml` at the project root (or `--config PATH`),
+//! overridden by the environment (`DATABASE_URL`, `K8S_NAMESPACE`; `.env` is
+//! read first), overridden by flags. An unknown key or a wrong type is an error
+//! naming the key and the file.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::failure::Failure;
+
+pub const FILE_NAME: &str = "forge.toml";
+
+/// The configuration in force: file values with the overrides applied.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub migrations: MigrationsConfig,
+    pub k8s: K8sConfig,
+    pub verify: VerifyConfig,
+    /// The directory relative paths are resolved against (the config file's).
+    #[serde(skip)]
+    pub root: PathBuf,
+    /// The file the configuration came from, if any.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    pub url: Option<String>,
+    pub schema: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MigrationsConfig {
+    pub dir: PathBuf,
+    pub version_table: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct K8sConfig {
+    pub bundled: bool,
+    pub namespace: String,
+    pub selector: String,
+    pub local_port: u16,
+    pub remote_port: u16,
+    pub database: String,
+    pub user: String,
+    pub kubectl: String,
+    pub context: Option<String>,
+    pub external_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerifyConfig {
+    pub schema_owner: Option<String>,
+    pub app_user: Option<String>,
+    pub readonly_user: Option<String>,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig { url: None, schema: "public".to_string() }
+    }
+}
+
+impl Default for MigrationsConfig {
+    fn default() -> Self {
+        MigrationsConfig { dir: PathBuf::from("migrations/versions"), version_table: "forge_version".to_string() }
+    }
+}
+
+impl Default for K8sConfig {
+    fn default() -> Self {
+        K8sConfig {
+            bundled: true,
+            namespace: "api-forge-prod".to_string(),
+            selector: "app.kubernetes.io/name=postgres".to_string(),
+            local_port: 54320,
+            remote_port: 5432,
+            database: "appdb".to_string(),
+            user: "postgres".to_string(),
+            kubectl: "kubectl".to_string(),
+            context: None,
+            external_url: None,
+        }
+    }
+}
+
+impl Config {
+    /// Loads the configuration: `explicit` file or the nearest `forge.toml`
+    /// upwards from the current directory, then `.env`, the environment, and
+    /// the `--database-url` flag.
+    pub fn load(explicit: Option<&Path>, database_url_flag: Option<&str>) -> Result<Config, Failure> {
+        let file = match explicit {
+            Some(path) if !path.is_file() => {
+                return Err(Failure::error(format!("the configuration file {} does not exist", path.display())))
+            }
+            Some(path) => Some(path.to_path_buf()),
+            None => std::env::current_dir().ok().and_then(|dir| find_upwards(&dir)),
+        };
+        let mut config = match &file {
+            Some(path) => Self::parse_file(path)?,
+            None => Config { root: std::env::current_dir().unwrap_or_default(), ..Config::default() },
+        };
+        // `.env` fills variables the environment does not already set.
+        let _ = dotenvy::from_path(config.root.join(".env"));
+        config.apply_environment(|name| std::env::var(name).ok());
+        if let Some(url) = database_url_flag {
+            config.database.url = Some(url.to_string());
+        }
+        Ok(config)
+    }
+
+    /// Parses one configuration file; relative paths resolve against its directory.
+    pub fn parse_file(path: &Path) -> Result<Config, Failure> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::error(format!("cannot read the configuration file {}: {e}", path.display())))?;
+        let mut config = Self::parse(&text).map_err(|e| {
+            Failure::error(format!("{} is not valid: {e}", path.display()))
+                .with_hint("see the Configuration section of the README for the keys forge.toml accepts")
+        })?;
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        config.root = absolute.parent().map(Path::to_path_buf).unwrap_or_default();
+        config.source = Some(absolute);
+        Ok(config)
+    }
+
+    /// Parses configuration text (no overrides applied).
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str::<Config>(text).map_err(|e| {
+            // toml's message spans several lines with a source excerpt; keep its first sentence.
+            e.message().trim().to_string()
+                + &e.span().map(|s| format!(" (at byte {})", s.start)).unwrap_or_default()
+        })
+    }
+
+    /// Environment variables win over the file.
+    pub fn apply_environment(&mut self, var: impl Fn(&str) -> Option<String>) {
+        if let Some(url) = var("DATABASE_URL").filter(|v| !v.is_empty()) {
+            self.database.url = Some(url);
+        }
+        if let Some(namespace) = var("K8S_NAMESPACE").filter(|v| !v.is_empty()) {
+            self.k8s.namespace = namespace;
+        }
+    }
+
+    /// The migrations folder, resolved against the project root.
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.root.join(&self.migrations.dir)
+    }
+
+    /// The database URL, or an error saying where to set one.
+    pub fn database_url(&self) -> Result<&str, Failure> {
+        self.database.url.as_deref().ok_or_else(|| {
+            Failure::error("no database is configured")
+                .with_hint("set DATABASE_URL, pass --database-url, or set [database] url in forge.toml")
+        })
+    }
+}
+
+fn find_upwards(start: &Path) -> Option<PathBuf> {
+    start.ancestors().map(|dir| dir.join(FILE_NAME)).find(|candidate| candidate.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_gives_the_documented_defaults() {
+        let config = Config::parse("").unwrap();
+        assert_eq!(config.database.schema, "public");
+        assert_eq!(config.migrations.version_table, "forge_version");
+        assert_eq!(config.k8s.local_port, 54320);
+        assert_eq!(config.k8s.selector, "app.kubernetes.io/name=postgres");
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let err = Config::parse("[database]\nurl = \"postgres://x\"\nshema = \"public\"\n").unwrap_err();
+        assert!(err.contains("shema"), "{err}");
+    }
+
+    #[test]
+    fn a_wrong_type_is_named() {
+        let err = Config::parse("[k8s]\nlocal_port = \"eighty\"\n").unwrap_err();
+        assert!(err.contains("local_port") || err.contains("integer"), "{err}");
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_file() {
+        let mut config = Config::parse("[database]\nurl = \"postgres://file/db\"\n").unwrap();
+        config.apply_environment(|name| (name == "DATABASE_URL").then(|| "postgres://env/db".to_string()));
+        assert_eq!(config.database.url.as_deref(), Some("postgres://env/db"));
+    }
+}

@@ -1,0 +1,139 @@
+//! Connecting to the database: one place that turns a URL into a session with
+//! the configured schema on its search path, and turns connection failures into
+//! one sentence that says what to do, never showing the password.
+
+use std::time::Duration;
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, PgConnection};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("`{url}` is not a valid PostgreSQL URL ({reason}); expected postgres://user[:password]@host[:port]/database")]
+    InvalidUrl { url: String, reason: String },
+    #[error("cannot reach the database server at {url}: {reason}; check that it is running and the host and port are right")]
+    Unreachable { url: String, reason: String },
+    #[error("the database server at {url} refused the credentials: {reason}; check the user and password")]
+    Authentication { url: String, reason: String },
+    #[error("database {database} does not exist on {url}; create it (createdb {database}) or fix the URL")]
+    MissingDatabase { url: String, database: String },
+    #[error("schema `{schema}` does not exist in {url}; create it (CREATE SCHEMA \"{schema}\") or fix [database] schema in forge.toml")]
+    MissingSchema { url: String, schema: String },
+    #[error("cannot connect to {url}: {reason}")]
+    Other { url: String, reason: String },
+}
+
+/// How long a connection attempt may take before it is reported as unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Parses a PostgreSQL URL.
+pub fn parse_url(url: &str) -> Result<PgConnectOptions, ConnectError> {
+    url.parse::<PgConnectOptions>().map_err(|e| ConnectError::InvalidUrl { url: redact_url(url), reason: e.to_string() })
+}
+
+/// Opens one session to `url`. When `schema` is given, it must exist and
+/// becomes the session's search_path, so unqualified names land in it.
+pub async fn connect(url: &str, schema: Option<&str>) -> Result<PgConnection, ConnectError> {
+    let options = parse_url(url)?.log_statements(log::LevelFilter::Off);
+    connect_with(url, options, schema).await
+}
+
+/// Opens one session with prepared options (`url` only names it in errors).
+pub async fn connect_with(url: &str, options: PgConnectOptions, schema: Option<&str>) -> Result<PgConnection, ConnectError> {
+    let shown = redact_url(url);
+    let database = options.get_database().unwrap_or("").to_string();
+    let mut connection = match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
+        Err(_) => return Err(ConnectError::Unreachable { url: shown, reason: format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()) }),
+        Ok(Err(e)) => return Err(classify(e, shown, database)),
+        Ok(Ok(connection)) => connection,
+    };
+    if let Some(schema) = schema {
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(schema)
+            .fetch_one(&mut connection)
+            .await
+            .map_err(|e| ConnectError::Other { url: shown.clone(), reason: e.to_string() })?;
+        if !exists {
+            let _ = connection.close().await;
+            return Err(ConnectError::MissingSchema { url: shown, schema: schema.to_string() });
+        }
+        sqlx::query(&format!("SET search_path TO {}", quote_identifier(schema)))
+            .execute(&mut connection)
+            .await
+            .map_err(|e| ConnectError::Other { url: shown, reason: e.to_string() })?;
+    }
+    Ok(connection)
+}
+
+fn classify(error: sqlx::Error, url: String, database: String) -> ConnectError {
+    match &error {
+        sqlx::Error::Io(e) => ConnectError::Unreachable { url, reason: e.to_string() },
+        sqlx::Error::Tls(e) => ConnectError::Other { url, reason: format!("TLS failed: {e}") },
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            // invalid_password, invalid_authorization_specification
+            Some("28P01") | Some("28000") => ConnectError::Authentication { url, reason: db.message().to_string() },
+            // invalid_catalog_name
+            Some("3D000") => ConnectError::MissingDatabase { url, database },
+            _ => ConnectError::Other { url, reason: db.message().to_string() },
+        },
+        _ => ConnectError::Other { url, reason: redact_text(&error.to_string()) },
+    }
+}
+
+/// The URL with its password replaced by `***` (`postgres://app:***@db/app`).
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    // The authority ends at the first '/', '?' or '#'; user info ends at its last '@'.
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let without_user_password = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    };
+    // A password can also come as a query parameter.
+    redact_query_password(&without_user_password)
+}
+
+fn redact_query_password(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else { return url.to_string() };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", parts.join("&"))
+}
+
+/// Redacts any URL-looking passwords inside free text (driver messages).
+pub fn redact_text(text: &str) -> String {
+    text.split(' ').map(|word| if word.contains("://") { redact_url(word) } else { word.to_string() }).collect::<Vec<_>>().join(" ")
+}
+
+/// Double-quotes an identifier for PostgreSQL.
+pub fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_survive_redaction() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/app"), "postgres://app:***@db:5432/app");
+        assert_eq!(redact_url("postgres://app@db/app"), "postgres://app@db/app");
+        assert_eq!(redact_url("postgres://a:p%40ss@db/app?sslmode=require"), "postgres://a:***@db/app?sslmode=require");
+        assert_eq!(redact_url("postgres://db/app?user=a&password=s3cret"), "postgres://db/app?user=a&password=***");
+        assert!(!redact_text("failed for postgres://u:hunter2@h/d here").contains("hunter2"));
+    }
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote_identifier("we\"ird"), "\"we\"\"ird\"");
+    }
+}
