@@ -8,17 +8,14 @@ pub mod project;
 pub use postgres::TestDatabase;
 pub use project::{Project, Run, TempDir};
 
-/// The example app's `api-forge-cli` binary, built by `cargo nextest run --workspace`
-/// (or `cargo build`) next to the test executables.
+/// The example app's `api-forge-cli`, compiled from the example's own
+/// `src/bin/api-forge-cli.rs` as this package's binary `api-forge-cli-under-test`,
+/// which cargo builds fresh before running this package's tests.
 pub fn example_cli() -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("the test binary knows its path");
-    // target/debug/deps/<test> -> target/debug/api-forge-cli
+    // target/<profile>/deps/<test> -> target/<profile>/api-forge-cli-under-test
     let dir = exe.parent().and_then(|deps| deps.parent()).expect("test binaries live in target/<profile>/deps");
-    let bin = dir.join(format!("api-forge-cli{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: build it first with `cargo build --workspace` (cargo nextest run --workspace does)",
-        bin.display()
-    );
+    let bin = dir.join(format!("api-forge-cli-under-test{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: run the tests with `cargo nextest run --workspace`, which builds it", bin.display());
     bin
 }
