@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use forge_core::model::{Column, IndexKey, Table};
 use forge_core::registry;
 use serde::Serialize;
 
@@ -23,6 +24,44 @@ struct ColumnListing {
     name: String,
     sql_type: String,
     nullable: bool,
+    /// What else the model says about the column: PK, default, unique, index, FK target.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
+}
+
+/// PK, default, unique, index and FK target of one column, for the listing.
+fn column_notes(table: &Table, column: &Column) -> Vec<String> {
+    let name = column.name.as_str();
+    let only = |columns: &[String]| columns.len() == 1 && columns[0] == name;
+    let mut notes = Vec::new();
+    if table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.columns.iter().any(|c| c == name))
+    {
+        notes.push("primary key".to_string());
+    }
+    if let Some(default) = &column.default {
+        notes.push(format!("default {default}"));
+    }
+    if table.uniques.iter().any(|u| only(&u.columns)) {
+        notes.push("unique".to_string());
+    }
+    if table
+        .indexes
+        .iter()
+        .any(|i| matches!(i.keys.as_slice(), [IndexKey::Column { name: n, .. }] if n == name))
+    {
+        notes.push("index".to_string());
+    }
+    for fk in table.foreign_keys.iter().filter(|fk| only(&fk.columns)) {
+        notes.push(format!(
+            "-> {}({})",
+            fk.referenced_table,
+            fk.referenced_columns.join(", ")
+        ));
+    }
+    notes
 }
 
 pub fn exec(command: EntitiesCommand, out: &mut Output<'_>) -> CommandResult<Option<ExitCode>> {
@@ -33,7 +72,9 @@ pub fn exec(command: EntitiesCommand, out: &mut Output<'_>) -> CommandResult<Opt
     let listings: Vec<EntityListing> = registry::entities()
         .into_iter()
         .map(|entity| {
-            let table = schema.table(&entity.definition.table).expect("the schema holds every registered table");
+            let table = schema
+                .table(&entity.definition.table)
+                .expect("the schema holds every registered table");
             EntityListing {
                 table: table.name.clone(),
                 rust_path: entity.rust_path(),
@@ -41,7 +82,12 @@ pub fn exec(command: EntitiesCommand, out: &mut Output<'_>) -> CommandResult<Opt
                 columns: table
                     .columns
                     .iter()
-                    .map(|c| ColumnListing { name: c.name.clone(), sql_type: c.column_type.to_string(), nullable: c.nullable })
+                    .map(|c| ColumnListing {
+                        name: c.name.clone(),
+                        sql_type: c.column_type.to_string(),
+                        nullable: c.nullable,
+                        notes: column_notes(table, c),
+                    })
                     .collect(),
             }
         })
@@ -54,11 +100,21 @@ pub fn exec(command: EntitiesCommand, out: &mut Output<'_>) -> CommandResult<Opt
         if i > 0 {
             out.line("")?;
         }
-        out.line(format!("{}  ({}, {})", entity.table, entity.rust_path, entity.source_file))?;
+        out.line(format!(
+            "{}  ({}, {})",
+            entity.table, entity.rust_path, entity.source_file
+        ))?;
         let rows: Vec<Vec<String>> = entity
             .columns
             .iter()
-            .map(|c| vec![format!("  {}", c.name), c.sql_type.clone(), if c.nullable { "NULL" } else { "NOT NULL" }.to_string()])
+            .map(|c| {
+                vec![
+                    format!("  {}", c.name),
+                    c.sql_type.clone(),
+                    if c.nullable { "NULL" } else { "NOT NULL" }.to_string(),
+                    c.notes.join(", "),
+                ]
+            })
             .collect();
         out.rows(&rows)?;
     }
