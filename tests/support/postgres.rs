@@ -35,9 +35,13 @@ impl TestDatabase {
     pub async fn create() -> TestDatabase {
         let admin_url = server_url();
         let name = unique_name();
-        let mut admin = PgConnection::connect(&admin_url)
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect to the test PostgreSQL at {}: {e}; {}", redact(&admin_url), HOW_TO_PROVIDE));
+        let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+            panic!(
+                "cannot connect to the test PostgreSQL at {}: {e}; {}",
+                redact(&admin_url),
+                HOW_TO_PROVIDE
+            )
+        });
         sqlx::query(&format!("CREATE DATABASE \"{name}\""))
             .execute(&mut admin)
             .await
@@ -49,7 +53,12 @@ impl TestDatabase {
             .connect(&url)
             .await
             .unwrap_or_else(|e| panic!("cannot connect to test database {name}: {e}"));
-        TestDatabase { name, url, pool, admin_url }
+        TestDatabase {
+            name,
+            url,
+            pool,
+            admin_url,
+        }
     }
 
     /// Runs SQL (several statements allowed) in this database.
@@ -74,10 +83,16 @@ impl Drop for TestDatabase {
         let admin_url = self.admin_url.clone();
         let name = self.name.clone();
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             runtime.block_on(async move {
                 let mut admin = PgConnection::connect(&admin_url).await.ok()?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut admin).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+                    .ok()?;
                 Some(())
             })
         })
@@ -90,7 +105,12 @@ const HOW_TO_PROVIDE: &str = "set FORGE_TEST_DATABASE_URL to a PostgreSQL server
 fn unique_name() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("forge_test_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), &random[..8])
+    format!(
+        "forge_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        &random[..8]
+    )
 }
 
 /// The admin URL of the server the tests use, starting a throwaway server when needed.
@@ -103,7 +123,9 @@ pub fn server_url() -> String {
         if listens("127.0.0.1:5432") {
             return DEFAULT_URL.to_string();
         }
-        start_throwaway_server().unwrap_or_else(|problem| panic!("no PostgreSQL for the tests: {problem}; {HOW_TO_PROVIDE}"))
+        start_throwaway_server().unwrap_or_else(|problem| {
+            panic!("no PostgreSQL for the tests: {problem}; {HOW_TO_PROVIDE}")
+        })
     })
     .clone()
 }
@@ -114,7 +136,9 @@ fn listens(addr: &str) -> bool {
 }
 
 fn with_database(url: &str, database: &str) -> String {
-    let options: PgConnectOptions = url.parse().unwrap_or_else(|e| panic!("{ENV_URL} is not a PostgreSQL URL: {e}"));
+    let options: PgConnectOptions = url
+        .parse()
+        .unwrap_or_else(|e| panic!("{ENV_URL} is not a PostgreSQL URL: {e}"));
     options.database(database).to_url_lossy().to_string()
 }
 
@@ -122,7 +146,10 @@ fn with_database(url: &str, database: &str) -> String {
 fn redact(url: &str) -> String {
     match (url.split_once("//"), url.rfind('@')) {
         (Some((scheme, rest)), Some(_)) => match rest.split_once('@') {
-            Some((user_info, host)) => format!("{scheme}//{}@{host}", user_info.split(':').next().unwrap_or("")),
+            Some((user_info, host)) => format!(
+                "{scheme}//{}@{host}",
+                user_info.split(':').next().unwrap_or("")
+            ),
             None => url.to_string(),
         },
         _ => url.to_string(),
@@ -138,53 +165,100 @@ fn start_throwaway_server() -> Result<String, String> {
     std::fs::create_dir_all(&root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
     // Serialize start-up across the test processes that nextest runs in parallel.
     let lock = std::fs::File::create(root.join("start.lock")).map_err(|e| e.to_string())?;
-    lock.lock().map_err(|e| format!("cannot lock {}: {e}", root.display()))?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock {}: {e}", root.display()))?;
     if listens(&addr) {
         return Ok(url);
     }
-    let bin = postgres_bin_dir().ok_or("no initdb/pg_ctl found on PATH or under /usr/lib/postgresql")?;
+    let bin =
+        postgres_bin_dir().ok_or("no initdb/pg_ctl found on PATH or under /usr/lib/postgresql")?;
     let data = root.join("data");
     let as_root = is_root();
     if as_root {
         // PostgreSQL refuses to run as root: hand the directory to `postgres`.
-        run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&root))?;
+        run(Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&root))?;
     }
     if !data.join("PG_VERSION").exists() {
-        run(&mut server_command(&bin.join("initdb"), as_root, &[
-            "-D", &data.to_string_lossy(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8",
-        ]))?;
+        run(&mut server_command(
+            &bin.join("initdb"),
+            as_root,
+            &[
+                "-D",
+                &data.to_string_lossy(),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+        ))?;
     }
     let log = root.join("server.log");
-    let options = format!("-p {THROWAWAY_PORT} -c listen_addresses=127.0.0.1 -k {} -c fsync=off", root.display());
-    run(&mut server_command(&bin.join("pg_ctl"), as_root, &[
-        "-D", &data.to_string_lossy(), "-l", &log.to_string_lossy(), "-o", &options, "-w", "start",
-    ]))?;
+    let options = format!(
+        "-p {THROWAWAY_PORT} -c listen_addresses=127.0.0.1 -k {} -c fsync=off",
+        root.display()
+    );
+    run(&mut server_command(
+        &bin.join("pg_ctl"),
+        as_root,
+        &[
+            "-D",
+            &data.to_string_lossy(),
+            "-l",
+            &log.to_string_lossy(),
+            "-o",
+            &options,
+            "-w",
+            "start",
+        ],
+    ))?;
     if listens(&addr) {
         Ok(url)
     } else {
-        Err(format!("the throwaway server did not start; see {}", log.display()))
+        Err(format!(
+            "the throwaway server did not start; see {}",
+            log.display()
+        ))
     }
 }
 
 fn postgres_bin_dir() -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists())
+        std::env::split_paths(&paths)
+            .find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists())
     });
     on_path.or_else(|| {
-        let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql").ok()?.flatten().map(|e| e.path().join("bin")).collect();
+        let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .flatten()
+            .map(|e| e.path().join("bin"))
+            .collect();
         versions.sort();
-        versions.into_iter().rev().find(|dir| dir.join("initdb").exists())
+        versions
+            .into_iter()
+            .rev()
+            .find(|dir| dir.join("initdb").exists())
     })
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 fn server_command(program: &Path, as_root: bool, args: &[&str]) -> Command {
     if as_root {
         let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(program).args(args);
+        command
+            .args(["-u", "postgres", "--"])
+            .arg(program)
+            .args(args);
         command
     } else {
         let mut command = Command::new(program);
@@ -194,10 +268,33 @@ fn server_command(program: &Path, as_root: bool, args: &[&str]) -> Command {
 }
 
 fn run(command: &mut Command) -> Result<(), String> {
-    let output = command.output().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
     if output.status.success() {
         Ok(())
     } else {
-        Err(format!("{command:?} failed: {}", String::from_utf8_lossy(&output.stderr).trim()))
+        Err(format!(
+            "{command:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Exercises the fallback a machine without a listening server takes. It
+    /// starts (or reuses) a real server on port 55439, so it is opt-in:
+    /// `cargo test -p forge-tests --lib -- --ignored`.
+    #[test]
+    #[ignore = "starts a PostgreSQL server on port 55439"]
+    fn a_throwaway_server_starts_from_the_installed_binaries() {
+        let url = super::start_throwaway_server().expect("the throwaway server starts");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let one: i32 = runtime.block_on(async {
+            let mut connection = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.unwrap();
+            sqlx::query_scalar("SELECT 1").fetch_one(&mut connection).await.unwrap()
+        });
+        assert_eq!(one, 1);
     }
 }
