@@ -8,5 +8,6 @@ pub mod model;
 pub mod registry;
 pub mod script;
 pub mod graph;
+pub mod introspect;
 
 pub use entity::{EntityBase, EntityFields, EntityTable, NumericType, PgEnum, SqlType, TextType};

@@ -1,0 +1,385 @@
+//! The catalog SQL: one query per kind of object, each over the whole schema
+//! (never per table), and the plain rows they return.
+//!
+//! Everything is resolved to names inside PostgreSQL (column numbers to
+//! column names, key positions to index keys), so the parser needs no oids.
+
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+
+use crate::introspect::IntrospectError;
+
+/// Tables of the schema, with their comments. Returns one row with a NULL
+/// table when the schema exists but is empty, and no row when it does not
+/// exist, so the existence check costs no extra query. Partitions (children)
+/// and tables that belong to an extension are left out.
+pub const TABLES: &str = r#"
+SELECT c.relname::text AS table_name,
+       obj_description(c.oid, 'pg_class') AS comment
+FROM pg_namespace n
+LEFT JOIN pg_class c
+       ON c.relnamespace = n.oid
+      AND c.relkind IN ('r', 'p')
+      AND NOT c.relispartition
+      AND NOT EXISTS (SELECT 1 FROM pg_depend dep
+                      WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid AND dep.deptype = 'e')
+WHERE n.nspname = $1
+ORDER BY c.relname
+"#;
+
+/// Columns of every table (and partitioned table) of the schema, in ordinal order.
+pub const COLUMNS: &str = r#"
+SELECT c.relname::text AS table_name,
+       a.attname::text AS column_name,
+       t.typname::text AS type_name,
+       t.typtype::text AS type_kind,
+       tn.nspname::text AS type_schema,
+       et.typname::text AS element_name,
+       et.typtype::text AS element_kind,
+       etn.nspname::text AS element_schema,
+       a.atttypmod AS type_modifier,
+       format_type(a.atttypid, a.atttypmod) AS formatted_type,
+       a.attnotnull AS not_null,
+       pg_get_expr(d.adbin, d.adrelid) AS default_expression,
+       a.attidentity::text AS identity,
+       a.attgenerated::text AS generated,
+       EXISTS (SELECT 1 FROM pg_depend dep
+               JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+               WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
+                 AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a') AS owns_sequence,
+       col_description(a.attrelid, a.attnum) AS comment
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typlen = -1 AND t.typelem <> 0
+LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE n.nspname = $1
+  AND c.relkind IN ('r', 'p')
+  AND NOT c.relispartition
+  AND a.attnum > 0
+  AND NOT a.attisdropped
+ORDER BY c.relname, a.attnum
+"#;
+
+/// Primary keys, unique, foreign key and check constraints, with their column
+/// lists in key order.
+pub const CONSTRAINTS: &str = r#"
+SELECT c.relname::text AS table_name,
+       con.conname::text AS name,
+       con.contype::text AS kind,
+       ARRAY(SELECT a.attname::text
+             FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
+             ORDER BY k.ord) AS columns,
+       rc.relname::text AS referenced_table,
+       ARRAY(SELECT a.attname::text
+             FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
+             ORDER BY k.ord) AS referenced_columns,
+       con.confupdtype::text AS on_update,
+       con.confdeltype::text AS on_delete,
+       con.condeferrable AS deferrable,
+       con.condeferred AS deferred,
+       pg_get_constraintdef(con.oid, true) AS definition
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class rc ON rc.oid = con.confrelid
+WHERE n.nspname = $1
+  AND c.relkind IN ('r', 'p')
+  AND NOT c.relispartition
+  AND con.contype IN ('p', 'u', 'f', 'c')
+ORDER BY c.relname, con.conname
+"#;
+
+/// Indexes that back no constraint (a primary key's or unique constraint's
+/// index is the constraint, not an index of its own). For each key position:
+/// the column name (empty for an expression), what PostgreSQL prints for the
+/// key, and whether it is descending.
+pub const INDEXES: &str = r#"
+SELECT t.relname::text AS table_name,
+       ic.relname::text AS name,
+       i.indisunique AS is_unique,
+       am.amname::text AS method,
+       pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+       ARRAY(SELECT COALESCE(a.attname::text, '')
+             FROM generate_series(1, i.indnkeyatts::int) AS k
+             LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] AND i.indkey[k - 1] <> 0
+             ORDER BY k) AS key_columns,
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
+             FROM generate_series(1, i.indnkeyatts::int) AS k
+             ORDER BY k) AS key_definitions,
+       ARRAY(SELECT (i.indoption[k - 1]::int & 1) = 1
+             FROM generate_series(1, i.indnkeyatts::int) AS k
+             ORDER BY k) AS key_descending
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_class t ON t.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_am am ON am.oid = ic.relam
+WHERE n.nspname = $1
+  AND t.relkind IN ('r', 'p')
+  AND NOT t.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con
+                  WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+                    AND con.contype IN ('p', 'u', 'x'))
+ORDER BY t.relname, ic.relname
+"#;
+
+/// Enum types of the schema with their labels in declared order.
+pub const ENUMS: &str = r#"
+SELECT t.typname::text AS name,
+       ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS labels
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = $1
+  AND t.typtype = 'e'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend dep
+                  WHERE dep.classid = 'pg_type'::regclass AND dep.objid = t.oid AND dep.deptype = 'e')
+ORDER BY t.typname
+"#;
+
+/// How many queries one introspection sends, whatever the number of tables.
+pub const QUERY_COUNT: usize = 5;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRow {
+    pub name: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ColumnRow {
+    pub table: String,
+    pub name: String,
+    /// `pg_type.typname`: `int4`, `varchar`, `_text` (an array), `mood`...
+    pub type_name: String,
+    /// `pg_type.typtype`: `b` base, `e` enum, `d` domain, `c` composite...
+    pub type_kind: String,
+    pub type_schema: String,
+    /// For an array: its element type's name, kind and schema.
+    pub element_name: Option<String>,
+    pub element_kind: Option<String>,
+    pub element_schema: Option<String>,
+    /// `atttypmod`: length, precision and scale, encoded; -1 when none.
+    pub type_modifier: i32,
+    /// `format_type()`: the SQL spelling, kept for types Forge does not model.
+    pub formatted_type: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    /// `attidentity`: `a` always, `d` by default, empty for none.
+    pub identity: String,
+    /// `attgenerated`: `s` for a stored generated column, empty otherwise.
+    pub generated: String,
+    /// The column owns a sequence through a `serial`-style dependency.
+    pub owns_sequence: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConstraintRow {
+    pub table: String,
+    pub name: String,
+    /// `contype`: `p`, `u`, `f` or `c`.
+    pub kind: String,
+    pub columns: Vec<String>,
+    pub referenced_table: Option<String>,
+    pub referenced_columns: Vec<String>,
+    /// `confupdtype` / `confdeltype`: `a`, `r`, `c`, `n`, `d` (space for non-FKs).
+    pub on_update: String,
+    pub on_delete: String,
+    pub deferrable: bool,
+    pub deferred: bool,
+    /// `pg_get_constraintdef()`, e.g. `CHECK (price > 0::double precision)`.
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IndexRow {
+    pub table: String,
+    pub name: String,
+    pub unique: bool,
+    pub method: String,
+    pub predicate: Option<String>,
+    /// Per key position: the column name, or empty for an expression.
+    pub key_columns: Vec<String>,
+    /// Per key position: what `pg_get_indexdef(index, position, true)` prints.
+    pub key_definitions: Vec<String>,
+    pub key_descending: Vec<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumRow {
+    pub name: String,
+    pub labels: Vec<String>,
+}
+
+/// Every row the catalog queries returned for one schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogRows {
+    pub tables: Vec<TableRow>,
+    pub columns: Vec<ColumnRow>,
+    pub constraints: Vec<ConstraintRow>,
+    pub indexes: Vec<IndexRow>,
+    pub enums: Vec<EnumRow>,
+}
+
+impl CatalogRows {
+    pub fn len(&self) -> usize {
+        self.tables.len()
+            + self.columns.len()
+            + self.constraints.len()
+            + self.indexes.len()
+            + self.enums.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Runs the catalog queries for `schema`. `None` when the schema does not exist.
+pub async fn fetch(
+    conn: &mut PgConnection,
+    schema: &str,
+) -> Result<Option<CatalogRows>, IntrospectError> {
+    let table_rows = run(conn, schema, "tables", TABLES).await?;
+    if table_rows.is_empty() {
+        return Ok(None);
+    }
+    let tables = decode(schema, "tables", &table_rows, |row| {
+        match row.try_get::<Option<String>, _>("table_name")? {
+            Some(name) => Ok(Some(TableRow {
+                name,
+                comment: row.try_get("comment")?,
+            })),
+            // The schema exists but holds no table.
+            None => Ok(None),
+        }
+    })?
+    .into_iter()
+    .flatten()
+    .collect();
+    let columns = decode(
+        schema,
+        "columns",
+        &run(conn, schema, "columns", COLUMNS).await?,
+        column_row,
+    )?;
+    let constraints = decode(
+        schema,
+        "constraints",
+        &run(conn, schema, "constraints", CONSTRAINTS).await?,
+        constraint_row,
+    )?;
+    let indexes = decode(
+        schema,
+        "indexes",
+        &run(conn, schema, "indexes", INDEXES).await?,
+        index_row,
+    )?;
+    let enums = decode(
+        schema,
+        "enum types",
+        &run(conn, schema, "enum types", ENUMS).await?,
+        |row| {
+            Ok(EnumRow {
+                name: row.try_get("name")?,
+                labels: row.try_get("labels")?,
+            })
+        },
+    )?;
+    Ok(Some(CatalogRows {
+        tables,
+        columns,
+        constraints,
+        indexes,
+        enums,
+    }))
+}
+
+async fn run(
+    conn: &mut PgConnection,
+    schema: &str,
+    catalog: &'static str,
+    sql: &str,
+) -> Result<Vec<PgRow>, IntrospectError> {
+    sqlx::query(sql)
+        .bind(schema)
+        .fetch_all(conn)
+        .await
+        .map_err(|source| IntrospectError::CatalogQuery {
+            catalog,
+            schema: schema.to_string(),
+            source,
+        })
+}
+
+fn decode<T>(
+    schema: &str,
+    catalog: &'static str,
+    rows: &[PgRow],
+    read: impl Fn(&PgRow) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, IntrospectError> {
+    rows.iter()
+        .map(&read)
+        .collect::<Result<_, _>>()
+        .map_err(|source| IntrospectError::CatalogQuery {
+            catalog,
+            schema: schema.to_string(),
+            source,
+        })
+}
+
+fn column_row(row: &PgRow) -> Result<ColumnRow, sqlx::Error> {
+    Ok(ColumnRow {
+        table: row.try_get("table_name")?,
+        name: row.try_get("column_name")?,
+        type_name: row.try_get("type_name")?,
+        type_kind: row.try_get("type_kind")?,
+        type_schema: row.try_get("type_schema")?,
+        element_name: row.try_get("element_name")?,
+        element_kind: row.try_get("element_kind")?,
+        element_schema: row.try_get("element_schema")?,
+        type_modifier: row.try_get("type_modifier")?,
+        formatted_type: row.try_get("formatted_type")?,
+        not_null: row.try_get("not_null")?,
+        default: row.try_get("default_expression")?,
+        identity: row.try_get("identity")?,
+        generated: row.try_get("generated")?,
+        owns_sequence: row.try_get("owns_sequence")?,
+        comment: row.try_get("comment")?,
+    })
+}
+
+fn constraint_row(row: &PgRow) -> Result<ConstraintRow, sqlx::Error> {
+    Ok(ConstraintRow {
+        table: row.try_get("table_name")?,
+        name: row.try_get("name")?,
+        kind: row.try_get("kind")?,
+        columns: row.try_get("columns")?,
+        referenced_table: row.try_get("referenced_table")?,
+        referenced_columns: row.try_get("referenced_columns")?,
+        on_update: row.try_get("on_update")?,
+        on_delete: row.try_get("on_delete")?,
+        deferrable: row.try_get("deferrable")?,
+        deferred: row.try_get("deferred")?,
+        definition: row.try_get("definition")?,
+    })
+}
+
+fn index_row(row: &PgRow) -> Result<IndexRow, sqlx::Error> {
+    Ok(IndexRow {
+        table: row.try_get("table_name")?,
+        name: row.try_get("name")?,
+        unique: row.try_get("is_unique")?,
+        method: row.try_get("method")?,
+        predicate: row.try_get("predicate")?,
+        key_columns: row.try_get("key_columns")?,
+        key_definitions: row.try_get("key_definitions")?,
+        key_descending: row.try_get("key_descending")?,
+    })
+}
