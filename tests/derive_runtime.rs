@@ -82,7 +82,10 @@ struct AccountTagTable {
 }
 
 fn ours() -> Vec<RegisteredEntity> {
-    entities().into_iter().filter(|e| e.module_path == module_path!()).collect()
+    entities()
+        .into_iter()
+        .filter(|e| e.module_path == module_path!())
+        .collect()
 }
 
 #[test]
@@ -97,7 +100,10 @@ fn table_level_attributes_reach_the_definition() {
     let account = AccountTable::definition();
     assert_eq!(account.table, "account");
     assert_eq!(account.schema.as_deref(), Some("support"));
-    assert_eq!(account.comment.as_deref(), Some("An account\nthat owns tickets."));
+    assert_eq!(
+        account.comment.as_deref(),
+        Some("An account\nthat owns tickets.")
+    );
     assert_eq!(account.renamed_from, vec!["accounts_old".to_string()]);
     assert_eq!(TicketTable::definition().comment, None);
 }
@@ -134,7 +140,10 @@ fn column_attributes_become_types_constraints_and_comments() {
     let title = col("title");
     assert_eq!(title.column_type, ColumnType::Varchar { length: Some(200) });
     assert!(!title.nullable);
-    assert_eq!(title.comment.as_deref(), Some("Title shown in lists.\nTrimmed."));
+    assert_eq!(
+        title.comment.as_deref(),
+        Some("Title shown in lists.\nTrimmed.")
+    );
 
     let account = col("account_id");
     assert_eq!(account.column_type, ColumnType::BigInt);
@@ -155,14 +164,25 @@ fn column_attributes_become_types_constraints_and_comments() {
     assert_eq!(col("order").checks, ["\"order\" <= 10"]);
 
     let state = col("state");
-    assert_eq!(state.column_type, ColumnType::Enum { name: "ticket_state".into() });
+    assert_eq!(
+        state.column_type,
+        ColumnType::Enum {
+            name: "ticket_state".into()
+        }
+    );
     assert_eq!(
         state.enum_type,
-        Some(EnumType { name: "ticket_state".into(), labels: vec!["open".into(), "in_progress".into(), "done".into()] })
+        Some(EnumType {
+            name: "ticket_state".into(),
+            labels: vec!["open".into(), "in_progress".into(), "done".into()]
+        })
     );
 
     let origin = col("origin");
-    assert_eq!(origin.column_type, ColumnType::Custom { sql: "inet".into() });
+    assert_eq!(
+        origin.column_type,
+        ColumnType::Custom { sql: "inet".into() }
+    );
     assert!(origin.nullable);
 
     let attributes = col("attributes");
@@ -173,9 +193,15 @@ fn column_attributes_become_types_constraints_and_comments() {
     let kind = col("type");
     assert!(kind.index && kind.nullable && !kind.unique);
 
-    let email = AccountTable::columns().into_iter().find(|c| c.name == "email").unwrap();
+    let email = AccountTable::columns()
+        .into_iter()
+        .find(|c| c.name == "email")
+        .unwrap();
     assert!(email.unique);
-    let id = AccountTable::columns().into_iter().find(|c| c.name == "id").unwrap();
+    let id = AccountTable::columns()
+        .into_iter()
+        .find(|c| c.name == "id")
+        .unwrap();
     assert!(id.primary_key);
     assert_eq!(id.identity, Some(Identity::Always));
 }
@@ -189,13 +215,20 @@ fn composite_indexes_name_columns_not_fields() {
     assert_eq!(def.composite_indexes[0].name, None);
     assert_eq!(def.composite_indexes[1].columns, ["account_id", "number"]);
     assert!(def.composite_indexes[1].unique);
-    assert_eq!(def.composite_indexes[1].name.as_deref(), Some("tickets_account_number_key"));
+    assert_eq!(
+        def.composite_indexes[1].name.as_deref(),
+        Some("tickets_account_number_key")
+    );
 }
 
 #[test]
 fn a_struct_level_primary_key_marks_every_listed_column() {
     let columns = AccountTagTable::columns();
-    let key: Vec<&str> = columns.iter().filter(|c| c.primary_key).map(|c| c.name.as_str()).collect();
+    let key: Vec<&str> = columns
+        .iter()
+        .filter(|c| c.primary_key)
+        .map(|c| c.name.as_str())
+        .collect();
     assert_eq!(key, ["account_id", "tag"]);
     assert_eq!(columns[2].identity, Some(Identity::ByDefault));
     let table = AccountTagTable::definition().to_table();
@@ -206,30 +239,63 @@ fn a_struct_level_primary_key_marks_every_listed_column() {
 fn the_table_carries_named_constraints() {
     let table = TicketTable::definition().to_table();
     assert_eq!(table.primary_key.as_ref().unwrap().columns, ["id"]);
-    let checks: Vec<(&str, &str)> = table.checks.iter().map(|c| (c.name.as_str(), c.expression.as_str())).collect();
+    let checks: Vec<(&str, &str)> = table
+        .checks
+        .iter()
+        .map(|c| (c.name.as_str(), c.expression.as_str()))
+        .collect();
     assert_eq!(
         checks,
         [
-            ("support_tickets_Score_check", "(\"Score\" > -0.5) AND (\"Score\" < 100)"),
-            ("support_tickets_number_check", "(number >= 1) AND (number < 1000)"),
+            (
+                "support_tickets_Score_check",
+                "(\"Score\" > -0.5) AND (\"Score\" < 100)"
+            ),
+            (
+                "support_tickets_number_check",
+                "(number >= 1) AND (number < 1000)"
+            ),
             ("support_tickets_order_check", "\"order\" <= 10"),
         ]
     );
     let fks: Vec<&str> = table.foreign_keys.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(fks, ["support_tickets_account_id_fkey", "support_tickets_reviewer_id_fkey"]);
-    assert!(table.indexes.iter().any(|i| i.name == "ix_support_tickets_type"));
-    assert!(table.indexes.iter().any(|i| i.name == "ix_support_tickets_state_account_id"));
-    assert!(table.uniques.iter().any(|u| u.name == "tickets_account_number_key"));
+    assert_eq!(
+        fks,
+        [
+            "support_tickets_account_id_fkey",
+            "support_tickets_reviewer_id_fkey"
+        ]
+    );
+    assert!(table
+        .indexes
+        .iter()
+        .any(|i| i.name == "ix_support_tickets_type"));
+    assert!(table
+        .indexes
+        .iter()
+        .any(|i| i.name == "ix_support_tickets_state_account_id"));
+    assert!(table
+        .uniques
+        .iter()
+        .any(|u| u.name == "tickets_account_number_key"));
 }
 
 #[test]
 fn pg_enums_name_their_type_and_labels() {
     assert_eq!(TicketState::TYPE_NAME, "ticket_state");
     assert_eq!(TicketState::LABELS, ["open", "in_progress", "done"]);
-    assert_eq!(<TicketState as SqlType>::column_type(), ColumnType::Enum { name: "ticket_state".into() });
+    assert_eq!(
+        <TicketState as SqlType>::column_type(),
+        ColumnType::Enum {
+            name: "ticket_state".into()
+        }
+    );
     assert_eq!(HTTPMethod::TYPE_NAME, "http_method");
     assert_eq!(HTTPMethod::LABELS, ["get", "post"]);
-    assert!(!<Option<TicketState> as SqlType>::enum_type().unwrap().labels.is_empty());
+    assert!(!<Option<TicketState> as SqlType>::enum_type()
+        .unwrap()
+        .labels
+        .is_empty());
 }
 
 #[test]
@@ -237,15 +303,30 @@ fn every_derived_entity_registers_itself_with_its_source() {
     let ours = ours();
     let names: Vec<&str> = ours.iter().map(|e| e.rust_name).collect();
     assert_eq!(names, ["AccountTable", "AccountTagTable", "TicketTable"]);
-    assert!(ours.iter().all(|e| e.source_file.ends_with("derive_runtime.rs")), "{:?}", ours[0].source_file);
+    assert!(
+        ours.iter()
+            .all(|e| e.source_file.ends_with("derive_runtime.rs")),
+        "{:?}",
+        ours[0].source_file
+    );
 }
 
 #[test]
 fn the_registry_resolves_references_to_the_target_primary_key() {
     let schema = build_schema(&ours()).unwrap();
     let tickets = schema.table("support_tickets").unwrap();
-    let fk = tickets.foreign_keys.iter().find(|f| f.columns == ["account_id"]).unwrap();
+    let fk = tickets
+        .foreign_keys
+        .iter()
+        .find(|f| f.columns == ["account_id"])
+        .unwrap();
     assert_eq!(fk.referenced_table, "account");
     assert_eq!(fk.referenced_columns, ["id"]);
-    assert_eq!(schema.enums, [EnumType { name: "ticket_state".into(), labels: vec!["open".into(), "in_progress".into(), "done".into()] }]);
+    assert_eq!(
+        schema.enums,
+        [EnumType {
+            name: "ticket_state".into(),
+            labels: vec!["open".into(), "in_progress".into(), "done".into()]
+        }]
+    );
 }

@@ -74,7 +74,7 @@ impl<'a> Entity<'a> {
     /// named fields (already reported to `cx`).
     pub fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
         let attrs = ContainerAttrs::from_ast(cx, &input.attrs);
-        reject_generics(cx, &input.generics, "EntityTable");
+        reject_generics(cx, &input.generics, "EntityTable", "a table");
         let fields = match &input.data {
             syn::Data::Struct(s) => match &s.fields {
                 syn::Fields::Named(named) => named.named.iter().collect::<Vec<_>>(),
@@ -163,7 +163,7 @@ impl Variant<'_> {
 impl<'a> PgEnumDef<'a> {
     pub fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
         let attrs = EnumAttrs::from_ast(cx, &input.attrs);
-        reject_generics(cx, &input.generics, "PgEnum");
+        reject_generics(cx, &input.generics, "PgEnum", "an enum type");
         let syn::Data::Enum(data) = &input.data else {
             let token = match &input.data {
                 syn::Data::Struct(s) => s.struct_token.span,
@@ -172,7 +172,7 @@ impl<'a> PgEnumDef<'a> {
             };
             cx.error_at(
                 token,
-                "`PgEnum` can only be derived for an enum whose variants carry no data",
+                "`PgEnum` can only be derived for an enum with fieldless variants, each one a label",
             );
             return None;
         };
@@ -204,11 +204,11 @@ impl<'a> PgEnumDef<'a> {
 
 /// A table (or enum type) is one fixed thing in the database; a type parameter
 /// would give one Rust type many schemas, which the registry cannot represent.
-fn reject_generics(cx: &Ctxt, generics: &syn::Generics, derive: &str) {
+fn reject_generics(cx: &Ctxt, generics: &syn::Generics, derive: &str, thing: &str) {
     if !generics.params.is_empty() {
         cx.error_spanned_by(
             generics,
-            format!("`{derive}` cannot be derived for a generic type: a table has one fixed schema; remove the type parameters"),
+            format!("`{derive}` cannot be derived for a generic type: {thing} has one fixed definition in the database; remove the generic parameters"),
         );
     }
 }

@@ -468,7 +468,11 @@ fn unknown_key(
         format!("`{name}` is {there}")
     } else {
         let mut msg = format!("unknown forge {place} attribute `{name}`");
-        if let Some(close) = expected.iter().find(|k| edit_distance(k, &name) <= 2) {
+        let similar = |k: &&&str| {
+            edit_distance(k, &name) <= 2
+                || (name.len() >= 3 && (k.starts_with(name.as_str()) || name.starts_with(**k)))
+        };
+        if let Some(close) = expected.iter().find(similar) {
             msg.push_str(&format!("; did you mean `{close}`?"));
         } else {
             msg.push_str(&format!("; expected one of: {}", expected.join(", ")));
@@ -563,19 +567,19 @@ fn set_string(cx: &Ctxt, meta: &ParseNestedMeta, attr: &mut Attr<String>) -> syn
 /// A flag takes no value: `index`, not `index = true`.
 fn set_flag(cx: &Ctxt, meta: &ParseNestedMeta, attr: &mut Attr<()>) -> syn::Result<()> {
     let key = meta.path.span();
-    if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
-        let value_start = meta.input.span();
-        skip_value(meta)?;
-        cx.error_at(
-            value_start,
-            format!(
-                "`{0}` is a flag and takes no value: write `#[forge({0})]`",
-                attr.name
-            ),
-        );
-        return Ok(());
+    let msg = format!(
+        "`{0}` is a flag and takes no value: write `#[forge({0})]`",
+        attr.name
+    );
+    if meta.input.peek(Token![=]) {
+        let value = meta.value()?.parse::<Expr>()?;
+        cx.error_spanned_by(value, msg);
+    } else if meta.input.peek(syn::token::Paren) {
+        let group = meta.input.parse::<proc_macro2::Group>()?;
+        cx.error_at(group.span(), msg);
+    } else {
+        attr.set(cx, key, key, ());
     }
-    attr.set(cx, key, key, ());
     Ok(())
 }
 
@@ -721,6 +725,17 @@ fn composite(
         name: None,
         columns: Vec::new(),
     };
+    // `index()` is reported by the checks as an empty list, not as a syntax error.
+    let empty = meta
+        .input
+        .fork()
+        .parse::<proc_macro2::Group>()
+        .is_ok_and(|g| g.stream().is_empty());
+    if empty {
+        meta.input.parse::<proc_macro2::Group>()?;
+        out.push(composite);
+        return Ok(());
+    }
     meta.parse_nested_meta(|inner| {
         let Some(ident) = inner.path.get_ident() else {
             cx.error_spanned_by(&inner.path, "expected a field name");

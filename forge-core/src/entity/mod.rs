@@ -11,6 +11,11 @@ pub use definition::{
 pub use sql_type::{NumericType, SqlType, TextType};
 
 /// A struct that maps to a table. Implemented by `#[derive(EntityTable)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an entity: it does not implement `forge::EntityTable`",
+    label = "not an entity",
+    note = "`references = ...` names a struct that has `#[derive(EntityTable)]`"
+)]
 pub trait EntityTable: EntityFields {
     /// The table's name in the database.
     const TABLE_NAME: &'static str;
@@ -21,6 +26,11 @@ pub trait EntityTable: EntityFields {
 
 /// A group of columns: every entity, and reusable field sets such as
 /// [`EntityBase`] that other entities embed with `#[forge(flatten)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no columns to flatten: it does not implement `forge::EntityFields`",
+    label = "not a group of columns",
+    note = "`#[forge(flatten)]` embeds a struct that derives `EntityTable` or implements `EntityFields` (as `EntityBase` does)"
+)]
 pub trait EntityFields {
     fn columns() -> Vec<ColumnDefinition>;
 }

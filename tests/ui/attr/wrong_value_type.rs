@@ -1,0 +1,9 @@
+use forge::EntityTable;
+
+#[derive(EntityTable)]
+pub struct UserTable {
+    #[forge(max_length = "255")]
+    pub name: String,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use forge::PgEnum;
+
+#[derive(PgEnum)]
+pub enum Payment {
+    Cash,
+    Card(String),
+}
+
+fn main() {}

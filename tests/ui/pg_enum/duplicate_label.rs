@@ -1,0 +1,10 @@
+use forge::PgEnum;
+
+#[derive(PgEnum)]
+pub enum Status {
+    Active,
+    #[forge(rename = "active")]
+    Enabled,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use forge::PgEnum;
+
+#[derive(PgEnum)]
+pub enum Never {}
+
+fn main() {}

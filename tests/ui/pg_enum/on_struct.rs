@@ -1,0 +1,8 @@
+use forge::PgEnum;
+
+#[derive(PgEnum)]
+pub struct Status {
+    pub label: String,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use forge::EntityTable;
+
+#[derive(EntityTable)]
+pub enum Status {
+    Active,
+    Disabled,
+}
+
+fn main() {}
