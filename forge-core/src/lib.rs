@@ -2,10 +2,13 @@
 //! introspection, the diff, SQL rendering, migration scripts, the revision
 //! graph and the runner.
 
+pub mod autogenerate;
 pub mod database;
+pub mod diff;
 pub mod entity;
 pub mod model;
 pub mod registry;
+pub mod render;
 pub mod script;
 pub mod graph;
 pub mod introspect;

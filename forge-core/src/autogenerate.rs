@@ -1,0 +1,1 @@
+//! Autogenerate: connect, introspect, diff, render.
