@@ -1,0 +1,109 @@
+//! `migrate upgrade [REV|+N|heads] [--sql]`: applies migrations, each in its
+//! own transaction with its bookkeeping, under the migration lock.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Args;
+use forge_core::graph::RevisionSpec;
+use forge_core::runner::{Migrator, UpgradeOptions};
+
+use super::progress::Printer;
+use super::{describe_heads, migrator, parse_spec, Database, LockArgs};
+use crate::config::Config;
+use crate::failure::{CommandResult, Failure};
+use crate::output::Output;
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// Target: heads (default), head, a revision id or prefix, +N, <rev>+N,
+    /// <branch>@head; with --sql also a FROM:TO range.
+    #[arg(default_value = "heads", allow_hyphen_values = true)]
+    pub revision: String,
+    /// Print the SQL script instead of running it (psql -v ON_ERROR_STOP=1 -f).
+    #[arg(long)]
+    pub sql: bool,
+    /// Accept the changed file of an applied revision as it is now (recorded in
+    /// the history); repeat for several.
+    #[arg(long, value_name = "REV")]
+    pub accept_changed: Vec<String>,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+pub async fn exec(
+    args: UpgradeArgs,
+    config: &Config,
+    out: &mut Output<'_>,
+) -> CommandResult<Option<ExitCode>> {
+    let migrator = args.lock.apply(migrator(config)?);
+    let spec = parse_spec(&args.revision)?;
+    if args.sql {
+        if !args.accept_changed.is_empty() {
+            return Err(Failure::error(
+                "--accept-changed records in the database; it cannot be combined with --sql",
+            ));
+        }
+        let current = offline_current(config, &migrator, &spec, out).await?;
+        out.text(migrator.upgrade_sql(&current, &spec)?)?;
+        return Ok(None);
+    }
+    if matches!(spec, RevisionSpec::Range { .. }) {
+        return Err(Failure::error(format!(
+            "`{spec}` is a range, which only offline mode accepts; add --sql or name one revision"
+        )));
+    }
+    let mut db = Database::connect(config).await?;
+    let started = Instant::now();
+    let options = UpgradeOptions {
+        accept_changed: args.accept_changed,
+    };
+    let result = migrator
+        .upgrade_with(db.session(), &spec, &options, &mut Printer { out })
+        .await;
+    let heads = match &result {
+        Ok(_) => migrator.bookkeeping().heads(&mut db.connection).await.ok(),
+        Err(_) => None,
+    };
+    db.close().await;
+    let applied = result?;
+    let at = heads.map(|h| describe_heads(&h)).unwrap_or_default();
+    if applied.is_empty() {
+        out.line(format!("Nothing to upgrade: the database is at {at}."))?;
+    } else {
+        out.line(format!(
+            "Upgraded {} migration{} in {:.2}s (one transaction each); the database is at {at}.",
+            applied.len(),
+            if applied.len() == 1 { "" } else { "s" },
+            started.elapsed().as_secs_f64()
+        ))?;
+    }
+    Ok(None)
+}
+
+/// Where an offline script starts: a range's FROM needs no database; otherwise
+/// the database's heads when it is reachable, else base (said in the script).
+pub(crate) async fn offline_current(
+    config: &Config,
+    migrator: &Migrator,
+    spec: &RevisionSpec,
+    out: &mut Output<'_>,
+) -> Result<Vec<String>, Failure> {
+    if matches!(spec, RevisionSpec::Range { .. }) {
+        return Ok(Vec::new());
+    }
+    match Database::connect(config).await {
+        Ok(mut db) => {
+            let heads = migrator.bookkeeping().heads(&mut db.connection).await;
+            db.close().await;
+            Ok(heads?)
+        }
+        Err(failure) => {
+            out.line(format!(
+                "-- the database is not reachable ({}); the script starts from base",
+                failure.message()
+            ))?;
+            Ok(Vec::new())
+        }
+    }
+}

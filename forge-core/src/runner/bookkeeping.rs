@@ -1,0 +1,341 @@
+//! The version bookkeeping in the database: `forge_version` (the current heads,
+//! one row each, as Alembic keeps them) and the append-only `forge_history`.
+//! The SQL is rendered as text once, so the online runner and the offline
+//! (`--sql`) script execute exactly the same statements.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgConnection;
+
+use super::error::RunnerError;
+use crate::database::quote_identifier;
+use crate::graph::{Direction, Step};
+
+/// What a history row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Event {
+    /// A migration was applied.
+    Up,
+    /// A migration was reverted.
+    Down,
+    /// The version table was set without running anything.
+    Stamp,
+    /// A changed file's new checksum was accepted deliberately.
+    Accept,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Up => "up",
+            Event::Down => "down",
+            Event::Stamp => "stamp",
+            Event::Accept => "accept",
+        }
+    }
+
+    fn parse(text: &str) -> Event {
+        match text {
+            "down" => Event::Down,
+            "stamp" => Event::Stamp,
+            "accept" => Event::Accept,
+            _ => Event::Up,
+        }
+    }
+}
+
+impl From<Direction> for Event {
+    fn from(direction: Direction) -> Self {
+        match direction {
+            Direction::Up => Event::Up,
+            Direction::Down => Event::Down,
+        }
+    }
+}
+
+/// One row of the history table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub revision: String,
+    pub event: Event,
+    pub checksum: Option<String>,
+    pub message: Option<String>,
+    pub applied_at: DateTime<Utc>,
+    pub duration_ms: Option<i64>,
+    pub applied_by: String,
+}
+
+/// The two bookkeeping tables, by name (unqualified: they live in the
+/// session's schema, like the migrations' own tables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bookkeeping {
+    pub version_table: String,
+    pub history_table: String,
+}
+
+/// How long a step took, in the SQL that records it: measured by the online
+/// runner, or computed by the server in an offline script.
+#[derive(Debug, Clone, Copy)]
+pub enum Timing {
+    Measured(Duration),
+    ServerClock,
+}
+
+impl Bookkeeping {
+    /// `forge_version` -> `forge_history`; any other name gets `_history` appended.
+    pub fn new(version_table: &str) -> Self {
+        let history_table = match version_table.strip_suffix("_version") {
+            Some(stem) if !stem.is_empty() => format!("{stem}_history"),
+            _ => format!("{version_table}_history"),
+        };
+        Bookkeeping {
+            version_table: version_table.to_string(),
+            history_table,
+        }
+    }
+
+    fn version(&self) -> String {
+        quote_identifier(&self.version_table)
+    }
+
+    fn history(&self) -> String {
+        quote_identifier(&self.history_table)
+    }
+
+    /// Creates both tables if they do not exist.
+    pub fn create_sql(&self) -> String {
+        let pk = quote_identifier(&format!("{}_pkc", self.version_table));
+        format!(
+            "CREATE TABLE IF NOT EXISTS {version} (\n    version_num varchar(32) NOT NULL,\n    CONSTRAINT {pk} PRIMARY KEY (version_num)\n);\n\
+             CREATE TABLE IF NOT EXISTS {history} (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    revision varchar(32) NOT NULL,\n    direction varchar(8) NOT NULL CHECK (direction IN ('up', 'down', 'stamp', 'accept')),\n    checksum varchar(64),\n    message text,\n    applied_at timestamptz NOT NULL DEFAULT now(),\n    duration_ms bigint,\n    applied_by text NOT NULL DEFAULT current_user\n);\n",
+            version = self.version(),
+            history = self.history(),
+        )
+    }
+
+    /// The version-table rows a step deletes and inserts, and its history row.
+    pub fn step_sql(&self, step: &Step<'_>, timing: Timing) -> String {
+        let mut sql = self.heads_sql(&step.remove_heads, &step.add_heads);
+        let checksum = match step.direction {
+            Direction::Up => Some(step.revision.checksum.as_str()),
+            Direction::Down => None,
+        };
+        sql.push_str(&self.history_sql(
+            &step.revision.revision,
+            step.direction.into(),
+            checksum,
+            &step.revision.message,
+            timing,
+        ));
+        sql
+    }
+
+    /// DELETE the rows of `remove` and INSERT those of `add`.
+    pub fn heads_sql(&self, remove: &[String], add: &[String]) -> String {
+        let mut sql = String::new();
+        if !remove.is_empty() {
+            sql.push_str(&format!(
+                "DELETE FROM {} WHERE version_num IN ({});\n",
+                self.version(),
+                list(remove)
+            ));
+        }
+        if !add.is_empty() {
+            let rows: Vec<String> = add.iter().map(|r| format!("({})", literal(r))).collect();
+            sql.push_str(&format!(
+                "INSERT INTO {} (version_num) VALUES {};\n",
+                self.version(),
+                rows.join(", ")
+            ));
+        }
+        sql
+    }
+
+    /// Empties the version table (`stamp --purge`).
+    pub fn purge_sql(&self) -> String {
+        format!("DELETE FROM {};\n", self.version())
+    }
+
+    /// One history row.
+    pub fn history_sql(
+        &self,
+        revision: &str,
+        event: Event,
+        checksum: Option<&str>,
+        message: &str,
+        timing: Timing,
+    ) -> String {
+        let duration = match timing {
+            Timing::Measured(d) => d.as_millis().to_string(),
+            Timing::ServerClock => {
+                "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint".to_string()
+            }
+        };
+        format!(
+            "INSERT INTO {} (revision, direction, checksum, message, duration_ms) VALUES ({}, {}, {}, {}, {duration});\n",
+            self.history(),
+            literal(revision),
+            literal(event.as_str()),
+            checksum.map_or_else(|| "NULL".to_string(), literal),
+            literal(message),
+        )
+    }
+
+    /// Whether the version table exists (reading never creates it).
+    pub async fn exists(&self, conn: &mut PgConnection) -> Result<bool, RunnerError> {
+        table_exists(conn, &self.version_table).await
+    }
+
+    /// The heads the database is at, sorted; empty when the table does not exist.
+    pub async fn heads(&self, conn: &mut PgConnection) -> Result<Vec<String>, RunnerError> {
+        if !self.exists(conn).await? {
+            return Ok(Vec::new());
+        }
+        sqlx::query_scalar(&format!(
+            "SELECT version_num::text FROM {} ORDER BY version_num",
+            self.version()
+        ))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| RunnerError::database(format!("reading {}", self.version_table), e))
+    }
+
+    /// For each revision, the checksum it was last applied, stamped or accepted with.
+    pub async fn recorded_checksums(
+        &self,
+        conn: &mut PgConnection,
+    ) -> Result<HashMap<String, String>, RunnerError> {
+        if !table_exists(conn, &self.history_table).await? {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT DISTINCT ON (revision) revision::text, checksum::text FROM {} \
+             WHERE direction IN ('up', 'stamp', 'accept') AND checksum IS NOT NULL \
+             ORDER BY revision, id DESC",
+            self.history()
+        ))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| RunnerError::database(format!("reading {}", self.history_table), e))?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// The whole history, oldest first; empty when the table does not exist.
+    pub async fn history_rows(
+        &self,
+        conn: &mut PgConnection,
+    ) -> Result<Vec<HistoryRow>, RunnerError> {
+        if !table_exists(conn, &self.history_table).await? {
+            return Ok(Vec::new());
+        }
+        type Row = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            i64,
+            Option<i64>,
+            String,
+        );
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT id, revision::text, direction::text, checksum::text, message, (extract(epoch FROM applied_at) * 1000000)::bigint, duration_ms, applied_by FROM {} ORDER BY id",
+            self.history()
+        ))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| RunnerError::database(format!("reading {}", self.history_table), e))?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    revision,
+                    direction,
+                    checksum,
+                    message,
+                    applied_at,
+                    duration_ms,
+                    applied_by,
+                )| HistoryRow {
+                    id,
+                    revision,
+                    event: Event::parse(&direction),
+                    checksum,
+                    message,
+                    applied_at: DateTime::from_timestamp_micros(applied_at).unwrap_or_default(),
+                    duration_ms,
+                    applied_by,
+                },
+            )
+            .collect())
+    }
+}
+
+async fn table_exists(conn: &mut PgConnection, table: &str) -> Result<bool, RunnerError> {
+    sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(quote_identifier(table))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| RunnerError::database(format!("looking for table {table}"), e))
+}
+
+/// A SQL string literal (standard_conforming_strings, the default since 9.1).
+pub(crate) fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn list(values: &[String]) -> String {
+    values
+        .iter()
+        .map(|v| literal(v))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_history_table_is_named_after_the_version_table() {
+        assert_eq!(
+            Bookkeeping::new("forge_version").history_table,
+            "forge_history"
+        );
+        assert_eq!(Bookkeeping::new("app_version").history_table, "app_history");
+        assert_eq!(
+            Bookkeeping::new("versions").history_table,
+            "versions_history"
+        );
+    }
+
+    #[test]
+    fn heads_sql_deletes_then_inserts() {
+        let b = Bookkeeping::new("forge_version");
+        assert_eq!(
+            b.heads_sql(&["aaaaaaaaaaaa".into()], &["bbbbbbbbbbbb".into(), "cccccccccccc".into()]),
+            "DELETE FROM \"forge_version\" WHERE version_num IN ('aaaaaaaaaaaa');\nINSERT INTO \"forge_version\" (version_num) VALUES ('bbbbbbbbbbbb'), ('cccccccccccc');\n"
+        );
+        assert_eq!(b.heads_sql(&[], &[]), "");
+    }
+
+    #[test]
+    fn messages_are_quoted() {
+        let b = Bookkeeping::new("forge_version");
+        let sql = b.history_sql(
+            "aaaaaaaaaaaa",
+            Event::Up,
+            None,
+            "it's",
+            Timing::Measured(Duration::from_millis(7)),
+        );
+        assert!(sql.contains("'it''s', 7);"), "{sql}");
+        assert!(sql.contains("'up', NULL"), "{sql}");
+    }
+}

@@ -1,0 +1,19 @@
+//! The runner: applies, reverts and stamps migrations on PostgreSQL (online, or
+//! as an offline script), keeps the version bookkeeping, and serializes
+//! concurrent runs with an advisory lock. A library first: the CLI and an app
+//! embedding its migrations use the same [`Migrator`].
+
+mod bookkeeping;
+mod error;
+mod lock;
+mod merge;
+mod migrator;
+mod offline;
+mod progress;
+
+pub use bookkeeping::{Bookkeeping, Event, HistoryRow, Timing};
+pub use error::{ChangedMigration, RunnerError};
+pub use lock::{application_name, LockHolder, MigrationLock};
+pub use merge::write_merge;
+pub use migrator::{Migrator, Session, Status, UpgradeOptions, DEFAULT_LOCK_TIMEOUT};
+pub use progress::{Applied, Progress};
