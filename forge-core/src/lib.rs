@@ -9,6 +9,7 @@ pub mod entity;
 pub mod model;
 pub mod registry;
 pub mod render;
+pub mod runner;
 pub mod script;
 pub mod graph;
 pub mod introspect;
