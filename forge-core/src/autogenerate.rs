@@ -128,6 +128,12 @@ pub fn revision_bodies(message: &str, changes: Vec<Change>) -> Vec<RevisionBody>
     }
 }
 
+/// Writes `new` into `dir` stamped with the current UTC time (the file name's
+/// date), never overwriting a file; returns its path and revision id.
+pub fn write_now(dir: &std::path::Path, new: &crate::script::NewRevision) -> Result<(std::path::PathBuf, String), crate::script::ScriptError> {
+    crate::script::write_revision(dir, new, chrono::Utc::now())
+}
+
 /// Checks what the compiler and the registry could not: that PostgreSQL can
 /// store the models exactly as they say (else every autogenerate would report
 /// the same change again, or the migration would fail).
