@@ -81,6 +81,17 @@ struct AccountTagTable {
     position: i32,
 }
 
+/// A struct-level key replaces the key of a flattened group.
+#[derive(EntityTable)]
+#[forge(primary_key(tenant, slug))]
+struct TenantPageTable {
+    #[forge(flatten)]
+    base: EntityBase,
+    tenant: i64,
+    #[forge(max_length = 80)]
+    slug: String,
+}
+
 fn ours() -> Vec<RegisteredEntity> {
     entities()
         .into_iter()
@@ -233,6 +244,9 @@ fn a_struct_level_primary_key_marks_every_listed_column() {
     assert_eq!(columns[2].identity, Some(Identity::ByDefault));
     let table = AccountTagTable::definition().to_table();
     assert_eq!(table.primary_key.unwrap().columns, ["account_id", "tag"]);
+    let table = TenantPageTable::definition().to_table();
+    assert_eq!(table.primary_key.unwrap().columns, ["tenant", "slug"]);
+    assert_eq!(table.columns.len(), 5);
 }
 
 #[test]
@@ -302,7 +316,7 @@ fn pg_enums_name_their_type_and_labels() {
 fn every_derived_entity_registers_itself_with_its_source() {
     let ours = ours();
     let names: Vec<&str> = ours.iter().map(|e| e.rust_name).collect();
-    assert_eq!(names, ["AccountTable", "AccountTagTable", "TicketTable"]);
+    assert_eq!(names, ["AccountTable", "AccountTagTable", "TicketTable", "TenantPageTable"]);
     assert!(
         ours.iter()
             .all(|e| e.source_file.ends_with("derive_runtime.rs")),

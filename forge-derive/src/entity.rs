@@ -49,8 +49,20 @@ fn generate(entity: &Entity) -> TokenStream {
         .map(|field| {
             if field.attrs.flatten.is_set() {
                 let ty = field.ty;
-                quote_spanned! {span_of(ty)=>
-                    columns.extend(<#ty as ::forge::__private::EntityFields>::columns());
+                let group = quote_spanned! {span_of(ty)=>
+                    <#ty as ::forge::__private::EntityFields>::columns()
+                };
+                if struct_key.is_empty() {
+                    quote! { columns.extend(#group); }
+                } else {
+                    // A struct-level `primary_key(...)` is the whole key: it replaces
+                    // the key a flattened group (such as `EntityBase`) declares.
+                    quote! {
+                        columns.extend(#group.into_iter().map(|mut column| {
+                            column.primary_key = false;
+                            column
+                        }));
+                    }
                 }
             } else {
                 let in_struct_key = struct_key.contains(&field.column_name());
