@@ -16,15 +16,38 @@ pub enum RegistryError {
     #[error("no entities are registered in this binary; add #[derive(EntityTable)] structs, and make sure the binary links the crate that defines them (`use my_entities as _;`)")]
     Empty,
     #[error("table `{table}` is defined twice, by {first} and {second}; give one of them another name with #[forge(table = \"...\")]")]
-    DuplicateTable { table: String, first: String, second: String },
+    DuplicateTable {
+        table: String,
+        first: String,
+        second: String,
+    },
     #[error("`{entity}` has a foreign key on `{table}.{column}` to table `{target}`, which no registered entity defines; derive EntityTable for it or link the crate that does")]
-    UnknownReference { entity: String, table: String, column: String, target: String },
+    UnknownReference {
+        entity: String,
+        table: String,
+        column: String,
+        target: String,
+    },
     #[error("`{entity}` references table `{target}`, which has no primary key to point at; name the target column with `references = Target(column)`")]
     ReferenceWithoutKey { entity: String, target: String },
+    #[error("`{entity}` has a foreign key on `{table}.{column}` to `{target}({target_column})`, but table `{target}` has no column `{target_column}`")]
+    UnknownReferencedColumn {
+        entity: String,
+        table: String,
+        column: String,
+        target: String,
+        target_column: String,
+    },
     #[error("`{entity}`: {problem}")]
     InvalidEntity { entity: String, problem: String },
-    #[error("enum type `{name}` is defined twice with different labels ({first:?} and {second:?})")]
-    ConflictingEnum { name: String, first: Vec<String>, second: Vec<String> },
+    #[error(
+        "enum type `{name}` is defined twice with different labels ({first:?} and {second:?})"
+    )]
+    ConflictingEnum {
+        name: String,
+        first: Vec<String>,
+        second: Vec<String>,
+    },
 }
 
 /// One registered entity: where it comes from and what it declares.
@@ -54,7 +77,12 @@ pub fn entities() -> Vec<RegisteredEntity> {
             definition: (r.definition)(),
         })
         .collect();
-    all.sort_by(|a, b| a.definition.table.cmp(&b.definition.table).then(a.rust_path().cmp(&b.rust_path())));
+    all.sort_by(|a, b| {
+        a.definition
+            .table
+            .cmp(&b.definition.table)
+            .then(a.rust_path().cmp(&b.rust_path()))
+    });
     all
 }
 
@@ -105,7 +133,22 @@ pub fn build_schema(entities: &[RegisteredEntity]) -> Result<Schema, RegistryErr
     let primary_keys: BTreeMap<String, Option<Vec<String>>> = schema
         .tables
         .iter()
-        .map(|t| (t.name.clone(), t.primary_key.as_ref().map(|pk| pk.columns.clone())))
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.primary_key.as_ref().map(|pk| pk.columns.clone()),
+            )
+        })
+        .collect();
+    let columns_of: BTreeMap<String, Vec<String>> = schema
+        .tables
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.columns.iter().map(|c| c.name.clone()).collect(),
+            )
+        })
         .collect();
     for (table, entity) in schema.tables.iter_mut().zip(entities) {
         for fk in &mut table.foreign_keys {
@@ -128,6 +171,20 @@ pub fn build_schema(entities: &[RegisteredEntity]) -> Result<Schema, RegistryErr
                     }
                 }
             }
+            let target_columns = &columns_of[&fk.referenced_table];
+            if let Some(missing) = fk
+                .referenced_columns
+                .iter()
+                .find(|c| !target_columns.contains(c))
+            {
+                return Err(RegistryError::UnknownReferencedColumn {
+                    entity: entity.rust_path(),
+                    table: table.name.clone(),
+                    column: fk.columns.join(", "),
+                    target: fk.referenced_table.clone(),
+                    target_column: missing.clone(),
+                });
+            }
         }
     }
 
@@ -141,11 +198,17 @@ pub fn build_schema(entities: &[RegisteredEntity]) -> Result<Schema, RegistryErr
 /// flattened groups are only known here, not to the derive).
 fn check_columns(entity: &RegisteredEntity) -> Result<(), RegistryError> {
     let definition = &entity.definition;
-    let invalid = |problem: String| RegistryError::InvalidEntity { entity: entity.rust_path(), problem };
+    let invalid = |problem: String| RegistryError::InvalidEntity {
+        entity: entity.rust_path(),
+        problem,
+    };
     let mut seen = std::collections::BTreeSet::new();
     for column in &definition.columns {
         if !seen.insert(column.name.as_str()) {
-            return Err(invalid(format!("column `{}` is defined twice in table `{}`", column.name, definition.table)));
+            return Err(invalid(format!(
+                "column `{}` is defined twice in table `{}`",
+                column.name, definition.table
+            )));
         }
     }
     for composite in &definition.composite_indexes {
@@ -184,7 +247,10 @@ mod tests {
     }
 
     fn id() -> ColumnDefinition {
-        ColumnDefinition { primary_key: true, ..ColumnDefinition::of::<i64>("id") }
+        ColumnDefinition {
+            primary_key: true,
+            ..ColumnDefinition::of::<i64>("id")
+        }
     }
 
     #[test]
@@ -194,14 +260,20 @@ mod tests {
 
     #[test]
     fn a_duplicate_table_is_an_error() {
-        let err = build_schema(&[entity("users", vec![id()]), entity("users", vec![id()])]).unwrap_err();
+        let err =
+            build_schema(&[entity("users", vec![id()]), entity("users", vec![id()])]).unwrap_err();
         assert!(matches!(err, RegistryError::DuplicateTable { .. }), "{err}");
     }
 
     #[test]
     fn a_reference_to_an_unregistered_table_is_an_error() {
         let owner = ColumnDefinition {
-            references: Some(Reference { table: "ghosts", columns: vec![], on_delete: Default::default(), on_update: Default::default() }),
+            references: Some(Reference {
+                table: "ghosts",
+                columns: vec![],
+                on_delete: Default::default(),
+                on_update: Default::default(),
+            }),
             ..ColumnDefinition::of::<i64>("owner_id")
         };
         let err = build_schema(&[entity("items", vec![id(), owner])]).unwrap_err();
@@ -209,13 +281,51 @@ mod tests {
     }
 
     #[test]
-    fn references_resolve_to_the_target_primary_key_and_tables_are_sorted() {
+    fn a_reference_to_a_missing_column_of_the_target_is_an_error() {
         let owner = ColumnDefinition {
-            references: Some(Reference { table: "users", columns: vec![], on_delete: Default::default(), on_update: Default::default() }),
+            references: Some(Reference {
+                table: "users",
+                columns: vec!["uuid".into()],
+                on_delete: Default::default(),
+                on_update: Default::default(),
+            }),
             ..ColumnDefinition::of::<i64>("owner_id")
         };
-        let schema = build_schema(&[entity("users", vec![id()]), entity("items", vec![id(), owner])]).unwrap();
-        assert_eq!(schema.tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["items", "users"]);
+        let err = build_schema(&[
+            entity("users", vec![id()]),
+            entity("items", vec![id(), owner]),
+        ])
+        .unwrap_err();
+        assert!(
+            matches!(err, RegistryError::UnknownReferencedColumn { .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn references_resolve_to_the_target_primary_key_and_tables_are_sorted() {
+        let owner = ColumnDefinition {
+            references: Some(Reference {
+                table: "users",
+                columns: vec![],
+                on_delete: Default::default(),
+                on_update: Default::default(),
+            }),
+            ..ColumnDefinition::of::<i64>("owner_id")
+        };
+        let schema = build_schema(&[
+            entity("users", vec![id()]),
+            entity("items", vec![id(), owner]),
+        ])
+        .unwrap();
+        assert_eq!(
+            schema
+                .tables
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>(),
+            ["items", "users"]
+        );
         assert_eq!(schema.tables[0].foreign_keys[0].referenced_columns, ["id"]);
         assert_eq!(schema.tables[0].foreign_keys[0].name, "items_owner_id_fkey");
     }
