@@ -47,7 +47,7 @@ pub async fn exec(args: RevisionArgs, config: &Config, out: &mut Output<'_>) -> 
         write_merge(config, &graph, &args.message, &[], &branch_labels, out)?;
         return Ok(None);
     }
-    let parents = parents(&graph, args.head.as_deref())?;
+    let parents = parents(&graph, args.head.as_deref(), args.branch_label.is_some())?;
     let depends_on = args
         .depends_on
         .iter()
@@ -170,17 +170,19 @@ fn check_writable(dir: &Path) -> CommandResult<()> {
     }
 }
 
-/// The parents of a new revision: the only head, `--head`, or none for the first.
-fn parents(graph: &RevisionGraph, head: Option<&str>) -> CommandResult<Vec<String>> {
+/// The parents of a new revision: the only head, `--head`, or none for the
+/// first. `--head` names a head, or any revision when the new one starts a
+/// labelled branch there.
+fn parents(graph: &RevisionGraph, head: Option<&str>, new_branch: bool) -> CommandResult<Vec<String>> {
     let heads = graph.heads();
     match head {
         Some("base") => Ok(Vec::new()),
         Some(spec) => {
             let resolved = graph.resolve(&spec.parse::<RevisionSpec>()?, &[])?;
             match resolved.as_slice() {
-                [one] if heads.contains(&one.as_str()) => Ok(resolved),
+                [one] if new_branch || heads.contains(&one.as_str()) => Ok(resolved),
                 [one] => Err(Failure::error(format!("revision {one} (from --head {spec}) is not a head; a new revision builds on a head"))
-                    .with_hint("`migrate heads` lists them")),
+                    .with_hint("`migrate heads` lists them; to start a branch there, add --branch-label NAME")),
                 _ => Err(Failure::error(format!("--head {spec} names {} revisions; name one head", resolved.len()))),
             }
         }
