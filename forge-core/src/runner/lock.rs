@@ -59,11 +59,11 @@ impl MigrationLock {
     /// Opens a dedicated session with `options` and takes the lock `key`,
     /// waiting at most `timeout`. `waiting` is called once when the lock is
     /// busy, and again whenever the holder changes.
-    pub async fn acquire(
+    pub async fn acquire<F: FnMut(&LockHolder) + ?Sized>(
         options: &PgConnectOptions,
         key: i64,
         timeout: Duration,
-        waiting: &mut dyn FnMut(&LockHolder),
+        waiting: &mut F,
     ) -> Result<MigrationLock, RunnerError> {
         let url = describe(options);
         let options = options.clone().application_name(&application_name());
@@ -81,10 +81,10 @@ impl MigrationLock {
         }
     }
 
-    async fn poll(
+    async fn poll<F: FnMut(&LockHolder) + ?Sized>(
         &mut self,
         timeout: Duration,
-        waiting: &mut dyn FnMut(&LockHolder),
+        waiting: &mut F,
     ) -> Result<(), RunnerError> {
         let deadline = Instant::now() + timeout;
         let mut last_holder: Option<LockHolder> = None;

@@ -231,12 +231,12 @@ impl Migrator {
     /// Upgrades to `target` under the lock. Refuses (running nothing) when the
     /// plan contains a migration that cannot run as written, or when an applied
     /// migration's file changed and was not accepted.
-    pub async fn upgrade_with(
+    pub async fn upgrade_with<P: Progress + ?Sized>(
         &self,
         session: Session<'_>,
         target: &RevisionSpec,
         options: &UpgradeOptions,
-        progress: &mut dyn Progress,
+        progress: &mut P,
     ) -> Result<Vec<Applied>, RunnerError> {
         let held = self.lock(&session, progress).await?;
         let result = self
@@ -248,11 +248,11 @@ impl Migrator {
 
     /// Downgrades to `target` under the lock. Refuses (running nothing) when a
     /// migration on the way has an empty downgrade section.
-    pub async fn downgrade_with(
+    pub async fn downgrade_with<P: Progress + ?Sized>(
         &self,
         session: Session<'_>,
         target: &RevisionSpec,
-        progress: &mut dyn Progress,
+        progress: &mut P,
     ) -> Result<Vec<Applied>, RunnerError> {
         let held = self.lock(&session, progress).await?;
         let result = self
@@ -264,12 +264,12 @@ impl Migrator {
 
     /// Sets the version table to `targets` without running any migration
     /// (`purge`: whatever the table held, even unknown revisions, is dropped first).
-    pub async fn stamp_with(
+    pub async fn stamp_with<P: Progress + ?Sized>(
         &self,
         session: Session<'_>,
         targets: &[RevisionSpec],
         purge: bool,
-        progress: &mut dyn Progress,
+        progress: &mut P,
     ) -> Result<Stamp, RunnerError> {
         let held = self.lock(&session, progress).await?;
         let result = self.stamp_locked(session.connection, targets, purge).await;
@@ -278,10 +278,10 @@ impl Migrator {
     }
 
     /// Takes the lock (a run's first step; [`MigrationLock::release`] is its last, on every path).
-    async fn lock(
+    async fn lock<P: Progress + ?Sized>(
         &self,
         session: &Session<'_>,
-        progress: &mut dyn Progress,
+        progress: &mut P,
     ) -> Result<MigrationLock, RunnerError> {
         MigrationLock::acquire(
             &session.lock_options,
@@ -292,11 +292,11 @@ impl Migrator {
         .await
     }
 
-    async fn downgrade_locked(
+    async fn downgrade_locked<P: Progress + ?Sized>(
         &self,
         conn: &mut PgConnection,
         target: &RevisionSpec,
-        progress: &mut dyn Progress,
+        progress: &mut P,
     ) -> Result<Vec<Applied>, RunnerError> {
         let heads = self.bookkeeping.heads(conn).await?;
         let steps = self.graph.plan_downgrade(&heads, target)?;
@@ -322,12 +322,12 @@ impl Migrator {
         Ok(stamp)
     }
 
-    async fn upgrade_locked(
+    async fn upgrade_locked<P: Progress + ?Sized>(
         &self,
         conn: &mut PgConnection,
         target: &RevisionSpec,
         options: &UpgradeOptions,
-        progress: &mut dyn Progress,
+        progress: &mut P,
     ) -> Result<Vec<Applied>, RunnerError> {
         let heads = self.bookkeeping.heads(conn).await?;
         let steps = self.graph.plan_upgrade(&heads, target)?;
@@ -448,11 +448,11 @@ impl Migrator {
         Ok((stamp, sql))
     }
 
-    async fn run_steps(
+    async fn run_steps<P: Progress + ?Sized>(
         &self,
         conn: &mut PgConnection,
         steps: &[Step<'_>],
-        progress: &mut dyn Progress,
+        progress: &mut P,
     ) -> Result<Vec<Applied>, RunnerError> {
         if steps.is_empty() {
             return Ok(Vec::new());
@@ -473,11 +473,11 @@ impl Migrator {
         result
     }
 
-    async fn run_each(
+    async fn run_each<P: Progress + ?Sized>(
         &self,
         conn: &mut PgConnection,
         steps: &[Step<'_>],
-        progress: &mut dyn Progress,
+        progress: &mut P,
     ) -> Result<Vec<Applied>, RunnerError> {
         let mut done = Vec::with_capacity(steps.len());
         for step in steps {

@@ -15,7 +15,7 @@ use crate::output::Output;
 #[derive(Debug, Args)]
 pub struct StampArgs {
     /// The revision(s) the database is at: head, heads, base, an id or prefix, <branch>@head.
-    #[arg(required = true, allow_hyphen_values = true)]
+    #[arg(required = true)]
     pub revisions: Vec<String>,
     /// Empty the version table first (even of revisions no file defines).
     #[arg(long)]

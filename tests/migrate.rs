@@ -1,0 +1,944 @@
+//! `api-forge-cli migrate ...` end to end against a real PostgreSQL: chains,
+//! branches and merges, revision specs and their errors, offline SQL through
+//! psql, failures, concurrency, kill -9, edited files, stamp, bad input.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use forge_tests::{Project, Run, TestDatabase};
+
+/// A migration file's text.
+fn file(revision: &str, parents: &str, header: &str, up: &str, down: &str) -> String {
+    format!(
+        "-- forge:revision {revision}\n-- forge:parents {parents}\n-- forge:message {revision} migration\n{header}\n-- forge:upgrade\n{up}\n\n-- forge:downgrade\n{down}\n"
+    )
+}
+
+fn write(project: &Project, name: &str, text: &str) {
+    std::fs::write(project.versions_dir().join(name), text).unwrap();
+}
+
+const A: &str = "aaaaaaaaaaaa";
+const B: &str = "bbbbbbbbbbbb";
+const C: &str = "cccccccccccc";
+
+/// a <- b <- c: a table, then a column on it, then another.
+fn linear(project: &Project) {
+    write(
+        project,
+        "1_a.sql",
+        &file(
+            A,
+            "",
+            "",
+            "CREATE TABLE items (id integer PRIMARY KEY);",
+            "DROP TABLE items;",
+        ),
+    );
+    write(
+        project,
+        "2_b.sql",
+        &file(
+            B,
+            A,
+            "",
+            "ALTER TABLE items ADD COLUMN name text;",
+            "ALTER TABLE items DROP COLUMN name;",
+        ),
+    );
+    write(
+        project,
+        "3_c.sql",
+        &file(
+            C,
+            B,
+            "",
+            "ALTER TABLE items ADD COLUMN price numeric;",
+            "ALTER TABLE items DROP COLUMN price;",
+        ),
+    );
+}
+
+async fn versions(db: &TestDatabase) -> Vec<String> {
+    if !table_exists(db, "forge_version").await {
+        return vec!["<no table>".to_string()];
+    }
+    sqlx::query_scalar("SELECT version_num::text FROM forge_version ORDER BY 1")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+}
+
+async fn table_exists(db: &TestDatabase, table: &str) -> bool {
+    sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(table)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+async fn columns(db: &TestDatabase, table: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT column_name::text FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position")
+        .bind(table)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+}
+
+async fn history(db: &TestDatabase) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT revision::text, direction::text FROM forge_history ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+}
+
+fn rows(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// An error run: exit 2 and one sentence (plus an optional hint line).
+fn one_sentence_error(run: Run) -> String {
+    let run = run.expect_code(2);
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("hint:"))
+        .collect();
+    assert_eq!(lines.len(), 1, "expected one error line:\n{}", run.stderr);
+    assert!(lines[0].starts_with("error: "), "{}", run.stderr);
+    run.stderr
+}
+
+#[tokio::test]
+async fn a_linear_chain_goes_up_and_back_to_base() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    linear(&project);
+    let run = project.cli(&["migrate", "upgrade"]).success();
+    assert!(
+        run.stdout
+            .contains("upgrade aaaaaaaaaaaa aaaaaaaaaaaa migration"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Upgraded 3 migrations"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(versions(&db).await, [C]);
+    assert_eq!(columns(&db, "items").await, ["id", "name", "price"]);
+    assert_eq!(history(&db).await, rows(&[(A, "up"), (B, "up"), (C, "up")]));
+    let current = project.cli(&["migrate", "current"]).success();
+    assert!(
+        current
+            .stdout
+            .starts_with("cccccccccccc (head) cccccccccccc migration"),
+        "{}",
+        current.stdout
+    );
+    // Nothing left to do is not an error.
+    assert!(project
+        .cli(&["migrate", "upgrade"])
+        .success()
+        .stdout
+        .contains("Nothing to upgrade"));
+    project.cli(&["migrate", "downgrade", "base"]).success();
+    assert_eq!(versions(&db).await, Vec::<String>::new());
+    assert!(!table_exists(&db, "items").await);
+    assert_eq!(
+        history(&db).await,
+        rows(&[
+            (A, "up"),
+            (B, "up"),
+            (C, "up"),
+            (C, "down"),
+            (B, "down"),
+            (A, "down")
+        ])
+    );
+    let who: String = sqlx::query_scalar("SELECT applied_by FROM forge_history LIMIT 1")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(who, "postgres");
+}
+
+#[tokio::test]
+async fn every_revision_spec_form_moves_where_it_says() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    linear(&project);
+    project.cli(&["migrate", "upgrade", "+1"]).success();
+    assert_eq!(versions(&db).await, [A]);
+    project.cli(&["migrate", "upgrade", "bbb"]).success(); // unique prefix
+    assert_eq!(versions(&db).await, [B]);
+    project.cli(&["migrate", "downgrade", "-1"]).success();
+    assert_eq!(versions(&db).await, [A]);
+    project
+        .cli(&["migrate", "upgrade", "aaaaaaaaaaaa+2"])
+        .success();
+    assert_eq!(versions(&db).await, [C]);
+    project
+        .cli(&["migrate", "downgrade", "cccccccccccc-2"])
+        .success();
+    assert_eq!(versions(&db).await, [A]);
+    project.cli(&["migrate", "upgrade", "head"]).success();
+    assert_eq!(versions(&db).await, [C]);
+    project.cli(&["migrate", "downgrade", A]).success();
+    assert_eq!(versions(&db).await, [A]);
+    project.cli(&["migrate", "upgrade", "heads"]).success();
+    assert_eq!(versions(&db).await, [C]);
+}
+
+#[tokio::test]
+async fn revision_spec_errors_are_one_sentence_and_touch_nothing() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    write(
+        &project,
+        "1_a.sql",
+        &file(
+            "abc111111111",
+            "",
+            "",
+            "CREATE TABLE t1 (id int);",
+            "DROP TABLE t1;",
+        ),
+    );
+    write(
+        &project,
+        "2_b.sql",
+        &file(
+            "abc222222222",
+            "abc111111111",
+            "",
+            "CREATE TABLE t2 (id int);",
+            "DROP TABLE t2;",
+        ),
+    );
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["migrate", "upgrade", "ffff"],
+            "no revision matches `ffff`",
+        ),
+        (
+            &["migrate", "upgrade", "abc"],
+            "`abc` matches several revisions (abc111111111, abc222222222)",
+        ),
+        (
+            &["migrate", "upgrade", "+3"],
+            "cannot go 3 steps up from base: only 2 revisions above it",
+        ),
+        (
+            &["migrate", "downgrade", "-1"],
+            "cannot go 1 step down from base",
+        ),
+        (
+            &["migrate", "upgrade", "nobranch@head"],
+            "no branch is labelled `nobranch`",
+        ),
+        (&["migrate", "upgrade", "a-b-c"], "is not a revision spec"),
+        (
+            &["migrate", "upgrade", "base:heads"],
+            "is a range, which only offline mode accepts",
+        ),
+        (&["migrate", "show", "zzz"], "no revision matches `zzz`"),
+    ];
+    for (args, expected) in cases {
+        let stderr = one_sentence_error(project.cli(args));
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert!(
+        !table_exists(&db, "forge_version").await,
+        "a refused command created the version table"
+    );
+    assert!(!table_exists(&db, "t1").await);
+}
+
+/// a <- b1 (one), a <- b2 (two)
+fn forked(project: &Project) {
+    write(
+        project,
+        "1_a.sql",
+        &file(
+            A,
+            "",
+            "",
+            "CREATE TABLE base_t (id int);",
+            "DROP TABLE base_t;",
+        ),
+    );
+    write(
+        project,
+        "2_b1.sql",
+        &file(
+            "b1b1b1b1b1b1",
+            A,
+            "-- forge:branch one",
+            "CREATE TABLE one_t (id int);",
+            "DROP TABLE one_t;",
+        ),
+    );
+    write(
+        project,
+        "2_b2.sql",
+        &file(
+            "b2b2b2b2b2b2",
+            A,
+            "-- forge:branch two",
+            "CREATE TABLE two_t (id int);",
+            "DROP TABLE two_t;",
+        ),
+    );
+}
+
+#[tokio::test]
+async fn branches_are_applied_and_merged() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    forked(&project);
+    let heads = project.cli(&["migrate", "heads"]).success();
+    assert_eq!(heads.stdout.lines().count(), 2, "{}", heads.stdout);
+    let stderr = one_sentence_error(project.cli(&["migrate", "upgrade", "head"]));
+    assert!(
+        stderr.contains("`head` is ambiguous: there are 2 heads"),
+        "{stderr}"
+    );
+    project.cli(&["migrate", "upgrade", "one@head"]).success();
+    assert_eq!(versions(&db).await, ["b1b1b1b1b1b1"]);
+    project.cli(&["migrate", "upgrade", "heads"]).success();
+    assert_eq!(versions(&db).await, ["b1b1b1b1b1b1", "b2b2b2b2b2b2"]);
+    project.cli(&["migrate", "downgrade", "two@-1"]).success();
+    assert_eq!(versions(&db).await, ["b1b1b1b1b1b1"]);
+    assert!(!table_exists(&db, "two_t").await && table_exists(&db, "one_t").await);
+
+    let merge = project
+        .cli(&["migrate", "merge", "--message", "join branches"])
+        .success();
+    assert!(
+        merge.stdout.contains("merging b1b1b1b1b1b1, b2b2b2b2b2b2"),
+        "{}",
+        merge.stdout
+    );
+    let heads = project.cli(&["migrate", "heads", "--json"]).success();
+    let heads: serde_json::Value = serde_json::from_str(&heads.stdout).unwrap();
+    assert_eq!(heads.as_array().unwrap().len(), 1);
+    let merge_id = heads[0]["revision"].as_str().unwrap().to_string();
+    project.cli(&["migrate", "upgrade"]).success();
+    assert_eq!(versions(&db).await, [merge_id.clone()]);
+    assert!(table_exists(&db, "two_t").await);
+    let history = project.cli(&["migrate", "history"]).success();
+    let first = history.stdout.lines().next().unwrap();
+    assert!(
+        first.contains("(head) (current) (mergepoint)"),
+        "{}",
+        history.stdout
+    );
+    // Stepping down from a merge reopens both branches (`-1` from a merge
+    // point is ambiguous, as in Alembic: name the revision).
+    let stderr = one_sentence_error(project.cli(&["migrate", "downgrade", "-1"]));
+    assert!(stderr.contains("cannot walk down from"), "{stderr}");
+    project
+        .cli(&["migrate", "downgrade", "b1b1b1b1b1b1"])
+        .success();
+    assert_eq!(versions(&db).await, ["b1b1b1b1b1b1", "b2b2b2b2b2b2"]);
+    // Merging a single head is refused.
+    project.cli(&["migrate", "upgrade"]).success();
+    let stderr = one_sentence_error(project.cli(&["migrate", "merge", "-m", "again"]));
+    assert!(stderr.contains("nothing to merge"), "{stderr}");
+}
+
+/// Files exercising what the offline script must get right: a transaction-off
+/// migration, a dollar-quoted block, a quote in a message.
+fn rich(project: &Project) {
+    linear(project);
+    write(
+        project,
+        "4_d.sql",
+        &file(
+            "dddddddddddd",
+            C,
+            "-- forge:transaction off",
+            "CREATE INDEX CONCURRENTLY items_name ON items (name);",
+            "DROP INDEX CONCURRENTLY items_name;",
+        ),
+    );
+    write(
+        project,
+        "5_e.sql",
+        "-- forge:revision eeeeeeeeeeee\n-- forge:parents dddddddddddd\n-- forge:message it's a block\n-- forge:upgrade\nDO $$ BEGIN EXECUTE 'CREATE TABLE made_in_do (x text DEFAULT '';'')'; END $$;\nINSERT INTO items (id, name) VALUES (1, 'semi;colon');\n-- forge:downgrade\nDELETE FROM items;\nDROP TABLE made_in_do;\n",
+    );
+}
+
+async fn schema_fingerprint(
+    db: &TestDatabase,
+) -> (
+    Vec<(String, String, String)>,
+    Vec<String>,
+    Vec<String>,
+    Vec<(String, String)>,
+) {
+    let columns = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let indexes = sqlx::query_scalar(
+        "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    (columns, indexes, versions(db).await, history(db).await)
+}
+
+fn psql(db_url: &str, sql: &str) -> std::process::Output {
+    let mut child = Command::new("psql")
+        // psql does not know sqlx's URL parameters.
+        .args([
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            db_url.split('?').next().unwrap(),
+            "-f",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("psql is installed");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(sql.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn offline_sql_through_psql_matches_the_online_upgrade() {
+    let online = TestDatabase::create().await;
+    let offline = TestDatabase::create().await;
+    let project = Project::new(&online);
+    rich(&project);
+    project.cli(&["migrate", "upgrade"]).success();
+
+    // A range needs no database: point the project at nothing.
+    let unreachable = Project::with_url("postgres://postgres@127.0.0.1:1/none");
+    for f in project.version_files() {
+        std::fs::copy(&f, unreachable.versions_dir().join(f.file_name().unwrap())).unwrap();
+    }
+    let script = unreachable
+        .cli(&["migrate", "upgrade", "base:heads", "--sql"])
+        .success()
+        .stdout;
+    assert!(
+        script.contains("BEGIN;") && script.contains("COMMIT;"),
+        "{script}"
+    );
+    let ran = psql(&offline.url, &script);
+    assert!(
+        ran.status.success(),
+        "psql failed: {}\n{script}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    assert_eq!(
+        schema_fingerprint(&online).await,
+        schema_fingerprint(&offline).await
+    );
+
+    // And back down: downgrade -1 --sql reads the current revision from the database.
+    let offline_project = Project::new(&offline);
+    for f in project.version_files() {
+        std::fs::copy(
+            &f,
+            offline_project.versions_dir().join(f.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let down = offline_project
+        .cli(&["migrate", "downgrade", "-1", "--sql"])
+        .success()
+        .stdout;
+    assert!(
+        down.contains("DROP TABLE made_in_do;") && !down.contains("DROP INDEX"),
+        "{down}"
+    );
+    assert!(psql(&offline.url, &down).status.success());
+    project.cli(&["migrate", "downgrade", "-1"]).success();
+    assert_eq!(
+        schema_fingerprint(&online).await.2,
+        schema_fingerprint(&offline).await.2
+    );
+    let down_all = unreachable
+        .cli(&["migrate", "downgrade", "dddddddddddd:base", "--sql"])
+        .success()
+        .stdout;
+    assert!(psql(&offline.url, &down_all).status.success());
+    project.cli(&["migrate", "downgrade", "base"]).success();
+    let (online_fp, offline_fp) = (
+        schema_fingerprint(&online).await,
+        schema_fingerprint(&offline).await,
+    );
+    assert_eq!(
+        (online_fp.0, online_fp.1, online_fp.2),
+        (offline_fp.0, offline_fp.1, offline_fp.2)
+    );
+
+    // Without a range and without a database, downgrade --sql says what it needs.
+    let stderr = one_sentence_error(unreachable.cli(&["migrate", "downgrade", "-1", "--sql"]));
+    assert!(
+        stderr.contains("starts from the database's current revision"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn stamp_sql_through_psql_matches_the_online_stamp() {
+    let online = TestDatabase::create().await;
+    let offline = TestDatabase::create().await;
+    let project = Project::new(&online);
+    linear(&project);
+    project.cli(&["migrate", "stamp", "head"]).success();
+    let script = project
+        .cli(&["migrate", "stamp", "head", "--sql", "--purge"])
+        .success()
+        .stdout;
+    assert!(psql(&offline.url, &script).status.success(), "{script}");
+    assert_eq!(versions(&online).await, versions(&offline).await);
+    assert_eq!(history(&online).await, history(&offline).await);
+}
+
+#[tokio::test]
+async fn a_failing_statement_leaves_the_previous_revision_and_names_revision_file_and_line() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    write(
+        &project,
+        "1_a.sql",
+        &file(
+            A,
+            "",
+            "",
+            "CREATE TABLE items (id integer);",
+            "DROP TABLE items;",
+        ),
+    );
+    write(
+        &project,
+        "2_b.sql",
+        &file(B, A, "", "ALTER TABLE items ADD COLUMN good text;\n\nALTER TABLE items\n    ADD COLUMN bad no_such_type;", "SELECT 1;"),
+    );
+    let run = project.cli(&["migrate", "upgrade"]).expect_code(2);
+    // Header on lines 1-4, the marker on 5, statements from line 6; the bad type is on line 9.
+    assert!(
+        run.stderr.contains("revision bbbbbbbbbbbb ("),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("2_b.sql, line 9)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("type \"no_such_type\" does not exist"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("rolled back"), "{}", run.stderr);
+    assert_eq!(versions(&db).await, [A]);
+    assert_eq!(
+        columns(&db, "items").await,
+        ["id"],
+        "the first statement of the failed migration was not rolled back"
+    );
+    assert_eq!(history(&db).await, rows(&[(A, "up")]));
+    // The lock was released: a new run proceeds at once.
+    let free: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(free, 0);
+}
+
+#[tokio::test]
+async fn sixteen_concurrent_upgrades_apply_each_revision_once() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    let mut parent = String::new();
+    for i in 0..10 {
+        let id = format!("{i:012x}");
+        let up = format!("CREATE TABLE t{i} (id int);\nSELECT pg_sleep(0.02);");
+        write(
+            &project,
+            &format!("{i:02}.sql"),
+            &file(&id, &parent, "", &up, &format!("DROP TABLE t{i};")),
+        );
+        parent = id;
+    }
+    let children: Vec<_> = (0..16)
+        .map(|_| {
+            project
+                .command(&["migrate", "upgrade"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "a concurrent run failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let counts: Vec<(String, i64)> =
+        sqlx::query_as("SELECT revision::text, count(*) FROM forge_history WHERE direction = 'up' GROUP BY 1 ORDER BY 1").fetch_all(&db.pool).await.unwrap();
+    assert_eq!(counts.len(), 10);
+    assert!(counts.iter().all(|(_, n)| *n == 1), "{counts:?}");
+    assert_eq!(versions(&db).await, [parent]);
+}
+
+#[tokio::test]
+async fn kill_9_during_a_long_migration_then_a_clean_rerun() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    write(
+        &project,
+        "1_a.sql",
+        &file(
+            A,
+            "",
+            "",
+            "CREATE TABLE items (id int);",
+            "DROP TABLE items;",
+        ),
+    );
+    // Long unless the test says otherwise, so the re-run is quick.
+    let slow = "ALTER TABLE items ADD COLUMN slow text;\nSELECT pg_sleep(CASE WHEN to_regclass('public.go_fast') IS NULL THEN 30 ELSE 0 END);";
+    write(
+        &project,
+        "2_b.sql",
+        &file(B, A, "", slow, "ALTER TABLE items DROP COLUMN slow;"),
+    );
+    let mut child = project
+        .command(&["migrate", "upgrade"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let sleeping: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(CASE%' AND state = 'active' AND pid <> pg_backend_pid()")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        if sleeping > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the slow migration never started"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    db.execute("CREATE TABLE go_fast ()").await;
+    let started = Instant::now();
+    project
+        .cli(&["migrate", "upgrade", "--lock-timeout", "20"])
+        .success();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "the re-run waited for the orphaned session: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(versions(&db).await, [B]);
+    assert_eq!(history(&db).await, rows(&[(A, "up"), (B, "up")]));
+    let held: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(held, 0, "the migration lock is still held");
+}
+
+#[tokio::test]
+async fn an_edited_applied_migration_is_reported_and_accepted_deliberately() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    write(
+        &project,
+        "1_a.sql",
+        &file(
+            A,
+            "",
+            "",
+            "CREATE TABLE items (id integer);",
+            "DROP TABLE items;",
+        ),
+    );
+    project.cli(&["migrate", "upgrade"]).success();
+    // Line ends and trailing blanks are not edits.
+    let path = project.versions_dir().join("1_a.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace('\n', "  \r\n")).unwrap();
+    assert!(!project
+        .cli(&["migrate", "current"])
+        .success()
+        .stdout
+        .contains("warning"));
+    // A real edit is.
+    std::fs::write(&path, text.replace("id integer", "id bigint")).unwrap();
+    write(
+        &project,
+        "2_b.sql",
+        &file(
+            B,
+            A,
+            "",
+            "ALTER TABLE items ADD COLUMN name text;",
+            "ALTER TABLE items DROP COLUMN name;",
+        ),
+    );
+    let current = project.cli(&["migrate", "current"]).success();
+    assert!(
+        current.stdout.contains("warning: revision aaaaaaaaaaaa"),
+        "{}",
+        current.stdout
+    );
+    assert!(
+        current.stdout.contains("--accept-changed aaaaaaaaaaaa"),
+        "{}",
+        current.stdout
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &project
+            .cli(&["migrate", "current", "--json"])
+            .success()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(json["changed"][0]["revision"], A);
+    let stderr = one_sentence_error(project.cli(&["migrate", "upgrade"]));
+    assert!(
+        stderr.contains("changed after it was applied: aaaaaaaaaaaa"),
+        "{stderr}"
+    );
+    assert_eq!(
+        versions(&db).await,
+        [A],
+        "nothing may run while an applied file is changed"
+    );
+    project.cli(&["migrate", "check"]).expect_code(1);
+    let accepted = project
+        .cli(&["migrate", "upgrade", "--accept-changed", "aaaa"])
+        .success();
+    assert!(
+        accepted
+            .stdout
+            .contains("accepted the changed file of revision aaaaaaaaaaaa"),
+        "{}",
+        accepted.stdout
+    );
+    assert_eq!(versions(&db).await, [B]);
+    assert_eq!(
+        history(&db).await,
+        rows(&[(A, "up"), (A, "accept"), (B, "up")])
+    );
+    assert!(!project
+        .cli(&["migrate", "current"])
+        .success()
+        .stdout
+        .contains("warning"));
+    // Accepting what did not change is refused.
+    let stderr = one_sentence_error(project.cli(&["migrate", "upgrade", "--accept-changed", B]));
+    assert!(stderr.contains("has not changed"), "{stderr}");
+}
+
+#[tokio::test]
+async fn stamp_sets_the_version_without_running_and_purge_clears_unknown_rows() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    linear(&project);
+    project.cli(&["migrate", "stamp", "head"]).success();
+    assert_eq!(versions(&db).await, [C]);
+    assert!(!table_exists(&db, "items").await, "stamp ran a migration");
+    assert_eq!(history(&db).await, rows(&[(C, "stamp")]));
+    project.cli(&["migrate", "stamp", B]).success();
+    assert_eq!(versions(&db).await, [B]);
+    db.execute("INSERT INTO forge_version VALUES ('ffffffffffff')")
+        .await;
+    let current = project.cli(&["migrate", "current"]).success();
+    assert!(
+        current.stdout.contains("no migration file defines"),
+        "{}",
+        current.stdout
+    );
+    let stderr = one_sentence_error(project.cli(&["migrate", "upgrade"]));
+    assert!(
+        stderr.contains("ffffffffffff, which no migration file defines"),
+        "{stderr}"
+    );
+    project.cli(&["migrate", "stamp", "--purge", A]).success();
+    assert_eq!(versions(&db).await, [A]);
+    project.cli(&["migrate", "stamp", "base"]).success();
+    assert_eq!(versions(&db).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_downgrade_through_an_empty_downgrade_section_is_refused() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    write(
+        &project,
+        "1_a.sql",
+        &file(
+            A,
+            "",
+            "",
+            "CREATE TABLE items (id int);",
+            "DROP TABLE items;",
+        ),
+    );
+    write(
+        &project,
+        "2_b.sql",
+        &file(B, A, "", "ALTER TABLE items ADD COLUMN name text;", ""),
+    );
+    project.cli(&["migrate", "upgrade"]).success();
+    let stderr = one_sentence_error(project.cli(&["migrate", "downgrade", "base"]));
+    assert!(
+        stderr.contains("cannot downgrade revision bbbbbbbbbbbb")
+            && stderr.contains("downgrade section is empty"),
+        "{stderr}"
+    );
+    assert_eq!(versions(&db).await, [B]);
+    assert_eq!(columns(&db, "items").await, ["id", "name"]);
+    let stderr = one_sentence_error(project.cli(&["migrate", "downgrade", "base", "--sql"]));
+    assert!(stderr.contains("downgrade section is empty"), "{stderr}");
+}
+
+#[tokio::test]
+async fn bad_files_are_one_sentence_and_leave_the_database_untouched() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("1.sql", "-- forge:revision nothex\n-- forge:upgrade\nSELECT 1;\n")], "1.sql:1: `nothex` in `-- forge:revision` is not a revision id"),
+        (&[("1.sql", "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nSELECT 1;\n-- forge:sideways\nSELECT 2;\n")], "1.sql:4: unknown directive `-- forge:sideways`"),
+        (
+            &[("1.sql", "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nSELECT 1;\n"), ("2.sql", "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nSELECT 2;\n")],
+            "revision aaaaaaaaaaaa is defined twice",
+        ),
+        (
+            &[
+                ("1.sql", "-- forge:revision aaaaaaaaaaaa\n-- forge:parents bbbbbbbbbbbb\n-- forge:upgrade\nSELECT 1;\n"),
+                ("2.sql", "-- forge:revision bbbbbbbbbbbb\n-- forge:parents aaaaaaaaaaaa\n-- forge:upgrade\nSELECT 2;\n"),
+            ],
+            "the revisions form a cycle",
+        ),
+        (&[("1.sql", "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nCREATE TABLE t (a int);\nCREATE INDEX CONCURRENTLY i ON t (a);\n")], "must say `-- forge:transaction off`"),
+        (&[("1.sql", "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nSELECT 'unterminated;\n")], "unterminated string literal"),
+    ];
+    for (files, expected) in cases {
+        let db = TestDatabase::create().await;
+        let project = Project::new(&db);
+        for (name, text) in *files {
+            write(&project, name, text);
+        }
+        let stderr = one_sentence_error(project.cli(&["migrate", "upgrade"]));
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+        let tables: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        assert_eq!(tables, 0, "{expected}: the database was touched");
+    }
+}
+
+#[tokio::test]
+async fn read_only_commands_never_create_the_version_tables() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    linear(&project);
+    project.cli(&["migrate", "current"]).success();
+    project
+        .cli(&["migrate", "current", "--verbose", "--json"])
+        .success();
+    project.cli(&["migrate", "heads", "--verbose"]).success();
+    project.cli(&["migrate", "history", "--verbose"]).success();
+    project.cli(&["migrate", "show", "bbb"]).success();
+    project.cli(&["migrate", "upgrade", "--sql"]).success();
+    project.cli(&["migrate", "check"]).expect_code(1);
+    assert!(!table_exists(&db, "forge_version").await);
+    assert!(!table_exists(&db, "forge_history").await);
+}
+
+#[tokio::test]
+async fn show_history_and_current_speak_json() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    linear(&project);
+    project.cli(&["migrate", "upgrade", B]).success();
+    let show: serde_json::Value = serde_json::from_str(
+        &project
+            .cli(&["migrate", "show", "bbb", "--json"])
+            .success()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(show["revision"], B);
+    assert_eq!(show["parents"][0], A);
+    assert_eq!(show["children"][0], C);
+    assert_eq!(
+        show["upgrade_sql"],
+        "ALTER TABLE items ADD COLUMN name text;"
+    );
+    let history: serde_json::Value = serde_json::from_str(
+        &project
+            .cli(&["migrate", "history", "--json"])
+            .success()
+            .stdout,
+    )
+    .unwrap();
+    let current: Vec<_> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["is_current"] == true)
+        .map(|e| e["revision"].clone())
+        .collect();
+    assert_eq!(current, [B]);
+    let ranged = project.cli(&["migrate", "history", "-r", "bbb:"]).success();
+    assert_eq!(ranged.stdout.lines().count(), 2, "{}", ranged.stdout);
+    assert!(
+        ranged.stdout.contains("bbbbbbbbbbbb (current)"),
+        "{}",
+        ranged.stdout
+    );
+    let now: serde_json::Value = serde_json::from_str(
+        &project
+            .cli(&["migrate", "current", "--json"])
+            .success()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(now["heads"][0]["revision"], B);
+    assert_eq!(now["pending"][0], C);
+    let check = project.cli(&["migrate", "check"]).expect_code(1);
+    assert!(
+        check
+            .stderr
+            .contains("1 migration is not applied (cccccccccccc)"),
+        "{}",
+        check.stderr
+    );
+}
