@@ -1,7 +1,8 @@
 //! Configuration: `forge.toml` at the project root (or `--config PATH`),
-//! overridden by the environment (`DATABASE_URL`, `K8S_NAMESPACE`; `.env` is
-//! read first), overridden by flags. An unknown key or a wrong type is an error
-//! naming the key and the file.
+//! overridden by the environment (`DATABASE_URL`, `K8S_NAMESPACE`,
+//! `POSTGRES_PASSWORD`; `.env` fills what the environment does not set),
+//! overridden by flags. An unknown key or a wrong type is an error naming the
+//! key, its line and the file.
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +55,31 @@ pub struct K8sConfig {
     pub kubectl: String,
     pub context: Option<String>,
     pub external_url: Option<String>,
+    /// Seconds to wait for the port-forward to answer.
+    pub forward_timeout: u64,
+    /// From `POSTGRES_PASSWORD` only: a password never belongs in forge.toml.
+    #[serde(skip)]
+    pub password: Option<Secret>,
+}
+
+/// A password: shown as `***` by `Debug`, so it cannot leak through a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -66,13 +92,19 @@ pub struct VerifyConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig { url: None, schema: "public".to_string() }
+        DatabaseConfig {
+            url: None,
+            schema: "public".to_string(),
+        }
     }
 }
 
 impl Default for MigrationsConfig {
     fn default() -> Self {
-        MigrationsConfig { dir: PathBuf::from("migrations/versions"), version_table: "forge_version".to_string() }
+        MigrationsConfig {
+            dir: PathBuf::from("migrations/versions"),
+            version_table: "forge_version".to_string(),
+        }
     }
 }
 
@@ -89,6 +121,8 @@ impl Default for K8sConfig {
             kubectl: "kubectl".to_string(),
             context: None,
             external_url: None,
+            forward_timeout: 20,
+            password: None,
         }
     }
 }
@@ -97,17 +131,28 @@ impl Config {
     /// Loads the configuration: `explicit` file or the nearest `forge.toml`
     /// upwards from the current directory, then `.env`, the environment, and
     /// the `--database-url` flag.
-    pub fn load(explicit: Option<&Path>, database_url_flag: Option<&str>) -> Result<Config, Failure> {
+    pub fn load(
+        explicit: Option<&Path>,
+        database_url_flag: Option<&str>,
+    ) -> Result<Config, Failure> {
         let file = match explicit {
             Some(path) if !path.is_file() => {
-                return Err(Failure::error(format!("the configuration file {} does not exist", path.display())))
+                return Err(Failure::error(format!(
+                    "the configuration file {} does not exist",
+                    path.display()
+                )))
             }
             Some(path) => Some(path.to_path_buf()),
-            None => std::env::current_dir().ok().and_then(|dir| find_upwards(&dir)),
+            None => std::env::current_dir()
+                .ok()
+                .and_then(|dir| find_upwards(&dir)),
         };
         let mut config = match &file {
             Some(path) => Self::parse_file(path)?,
-            None => Config { root: std::env::current_dir().unwrap_or_default(), ..Config::default() },
+            None => Config {
+                root: std::env::current_dir().unwrap_or_default(),
+                ..Config::default()
+            },
         };
         // `.env` fills variables the environment does not already set.
         let _ = dotenvy::from_path(config.root.join(".env"));
@@ -120,11 +165,16 @@ impl Config {
 
     /// Parses one configuration file; relative paths resolve against its directory.
     pub fn parse_file(path: &Path) -> Result<Config, Failure> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::error(format!("cannot read the configuration file {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::error(format!(
+                "cannot read the configuration file {}: {e}",
+                path.display()
+            ))
+        })?;
         let mut config = Self::parse(&text).map_err(|e| {
-            Failure::error(format!("{} is not valid: {e}", path.display()))
-                .with_hint("see the Configuration section of the README for the keys forge.toml accepts")
+            Failure::error(format!("{} is not valid: {e}", path.display())).with_hint(
+                "see the Configuration section of the README for the keys forge.toml accepts",
+            )
         })?;
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         config.root = absolute.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -132,13 +182,10 @@ impl Config {
         Ok(config)
     }
 
-    /// Parses configuration text (no overrides applied).
+    /// Parses configuration text (no overrides applied). An error names the
+    /// key (`k8s.local_port`) and its line.
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str::<Config>(text).map_err(|e| {
-            // toml's message spans several lines with a source excerpt; keep its first sentence.
-            e.message().trim().to_string()
-                + &e.span().map(|s| format!(" (at byte {})", s.start)).unwrap_or_default()
-        })
+        toml::from_str::<Config>(text).map_err(|e| describe_error(text, &e))
     }
 
     /// Environment variables win over the file.
@@ -148,6 +195,9 @@ impl Config {
         }
         if let Some(namespace) = var("K8S_NAMESPACE").filter(|v| !v.is_empty()) {
             self.k8s.namespace = namespace;
+        }
+        if let Some(password) = var("POSTGRES_PASSWORD").filter(|v| !v.is_empty()) {
+            self.k8s.password = Some(Secret::new(password));
         }
     }
 
@@ -159,14 +209,50 @@ impl Config {
     /// The database URL, or an error saying where to set one.
     pub fn database_url(&self) -> Result<&str, Failure> {
         self.database.url.as_deref().ok_or_else(|| {
-            Failure::error("no database is configured")
-                .with_hint("set DATABASE_URL, pass --database-url, or set [database] url in forge.toml")
+            Failure::error("no database is configured").with_hint(
+                "set DATABASE_URL, pass --database-url, or set [database] url in forge.toml",
+            )
         })
     }
 }
 
+/// One sentence for a TOML error: toml's own message spans several lines with
+/// a source excerpt, and for a wrong type it does not name the key.
+fn describe_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim().replace('\n', " ");
+    let Some(span) = error.span() else { return message };
+    let start = span.start.min(text.len());
+    let line_number = text[..start].matches('\n').count() + 1;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    let key = line.split_once('=').map(|(key, _)| key.trim().trim_matches('"').to_string());
+    let name = match (table, key) {
+        (Some(table), Some(key)) => Some(format!("{table}.{key}")),
+        (None, Some(key)) => Some(key),
+        (Some(table), None) => Some(format!("[{table}]")),
+        (None, None) => None,
+    };
+    let mut sentence = match name {
+        Some(name) => format!("`{name}` (line {line_number}): {message}"),
+        None => format!("line {line_number}: {message}"),
+    };
+    if line.split_once('=').is_some_and(|(key, _)| key.trim() == "password") {
+        sentence.push_str("; a password does not belong in forge.toml, set POSTGRES_PASSWORD instead");
+    }
+    sentence
+}
+
 fn find_upwards(start: &Path) -> Option<PathBuf> {
-    start.ancestors().map(|dir| dir.join(FILE_NAME)).find(|candidate| candidate.is_file())
+    start
+        .ancestors()
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|candidate| candidate.is_file())
 }
 
 #[cfg(test)]
@@ -184,20 +270,44 @@ mod tests {
 
     #[test]
     fn an_unknown_key_is_named() {
-        let err = Config::parse("[database]\nurl = \"postgres://x\"\nshema = \"public\"\n").unwrap_err();
+        let err =
+            Config::parse("[database]\nurl = \"postgres://x\"\nshema = \"public\"\n").unwrap_err();
         assert!(err.contains("shema"), "{err}");
     }
 
     #[test]
     fn a_wrong_type_is_named() {
         let err = Config::parse("[k8s]\nlocal_port = \"eighty\"\n").unwrap_err();
-        assert!(err.contains("local_port") || err.contains("integer"), "{err}");
+        assert!(err.contains("`k8s.local_port` (line 2)"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_its_table_and_line() {
+        let err = Config::parse("[database]\nurl = \"postgres://x\"\nshema = \"public\"\n").unwrap_err();
+        assert!(err.contains("`database.shema` (line 3)"), "{err}");
+    }
+
+    #[test]
+    fn a_password_in_the_file_points_at_the_variable() {
+        let err = Config::parse("[k8s]\npassword = \"hunter2\"\n").unwrap_err();
+        assert!(err.contains("POSTGRES_PASSWORD"), "{err}");
+    }
+
+    #[test]
+    fn the_password_comes_from_the_environment_and_never_shows_in_debug() {
+        let mut config = Config::parse("").unwrap();
+        config.apply_environment(|name| (name == "POSTGRES_PASSWORD").then(|| "hunter2".to_string()));
+        assert_eq!(config.k8s.password.as_ref().map(Secret::expose), Some("hunter2"));
+        assert!(!format!("{config:?}").contains("hunter2"));
     }
 
     #[test]
     fn the_environment_wins_over_the_file() {
         let mut config = Config::parse("[database]\nurl = \"postgres://file/db\"\n").unwrap();
-        config.apply_environment(|name| (name == "DATABASE_URL").then(|| "postgres://env/db".to_string()));
+        config.apply_environment(|name| {
+            (name == "DATABASE_URL").then(|| "postgres://env/db".to_string())
+        });
         assert_eq!(config.database.url.as_deref(), Some("postgres://env/db"));
     }
 }

@@ -12,6 +12,7 @@ mod cli;
 mod commands;
 pub mod config;
 mod failure;
+mod k8s;
 mod output;
 
 use std::ffi::OsString;

@@ -11,6 +11,7 @@ pub mod registry;
 pub mod render;
 pub mod runner;
 pub mod script;
+pub mod verify;
 pub mod graph;
 pub mod introspect;
 
