@@ -8,8 +8,8 @@ use forge::autogenerate::{changes, revision_bodies, RevisionBody};
 use forge::database;
 use forge::introspect::postgres::introspect;
 use forge::model::{
-    naming, CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    ReferentialAction, Schema, Table, UniqueConstraint,
+    naming, CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Identity, Index,
+    IndexKey, PrimaryKey, ReferentialAction, Schema, Table, UniqueConstraint,
 };
 use forge::script::split_statements;
 use forge_tests::TestDatabase;
@@ -22,7 +22,11 @@ struct Case {
 }
 
 fn case(name: impl Into<String>, from: Schema, to: Schema) -> Case {
-    Case { name: name.into(), from, to }
+    Case {
+        name: name.into(),
+        from,
+        to,
+    }
 }
 
 fn created(name: impl Into<String>, to: Schema) -> Case {
@@ -48,12 +52,19 @@ fn table(name: &str, mut columns: Vec<Column>) -> Table {
     let mut t = Table::new(name);
     columns.insert(0, col("id", ColumnType::BigInt));
     t.columns = columns;
-    t.primary_key = Some(PrimaryKey { name: naming::primary_key(name), columns: vec!["id".into()] });
+    t.primary_key = Some(PrimaryKey {
+        name: naming::primary_key(name),
+        columns: vec!["id".into()],
+    });
     t
 }
 
 fn schema(tables: Vec<Table>) -> Schema {
-    Schema { tables, enums: vec![] }.normalized()
+    Schema {
+        tables,
+        enums: vec![],
+    }
+    .normalized()
 }
 
 fn with_enums(tables: Vec<Table>, enums: Vec<EnumType>) -> Schema {
@@ -61,11 +72,16 @@ fn with_enums(tables: Vec<Table>, enums: Vec<EnumType>) -> Schema {
 }
 
 fn mood(labels: &[&str]) -> EnumType {
-    EnumType { name: "mood".into(), labels: labels.iter().map(|l| l.to_string()).collect() }
+    EnumType {
+        name: "mood".into(),
+        labels: labels.iter().map(|l| l.to_string()).collect(),
+    }
 }
 
 fn mood_type() -> ColumnType {
-    ColumnType::Enum { name: "mood".into() }
+    ColumnType::Enum {
+        name: "mood".into(),
+    }
 }
 
 fn index(table: &str, columns: &[&str]) -> Index {
@@ -79,7 +95,10 @@ fn index(table: &str, columns: &[&str]) -> Index {
 }
 
 fn unique(table: &str, columns: &[&str]) -> UniqueConstraint {
-    UniqueConstraint { name: naming::unique(table, columns), columns: columns.iter().map(|c| c.to_string()).collect() }
+    UniqueConstraint {
+        name: naming::unique(table, columns),
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+    }
 }
 
 fn fk(table: &str, column: &str, target: &str, on_delete: ReferentialAction) -> ForeignKey {
@@ -95,7 +114,10 @@ fn fk(table: &str, column: &str, target: &str, on_delete: ReferentialAction) -> 
 }
 
 fn check(table: &str, column: &str, expression: &str) -> CheckConstraint {
-    CheckConstraint { name: naming::check(table, column), expression: expression.into() }
+    CheckConstraint {
+        name: naming::check(table, column),
+        expression: expression.into(),
+    }
 }
 
 /// Every supported column type with a default PostgreSQL accepts for it.
@@ -106,8 +128,22 @@ fn types() -> Vec<(&'static str, ColumnType, &'static str)> {
         ("bigint", ColumnType::BigInt, "-7"),
         ("real", ColumnType::Real, "1.5"),
         ("double", ColumnType::Double, "0.25"),
-        ("numeric_10_2", ColumnType::Numeric { precision: Some(10), scale: Some(2) }, "9.99"),
-        ("numeric", ColumnType::Numeric { precision: None, scale: None }, "0"),
+        (
+            "numeric_10_2",
+            ColumnType::Numeric {
+                precision: Some(10),
+                scale: Some(2),
+            },
+            "9.99",
+        ),
+        (
+            "numeric",
+            ColumnType::Numeric {
+                precision: None,
+                scale: None,
+            },
+            "0",
+        ),
         ("boolean", ColumnType::Boolean, "false"),
         ("text", ColumnType::Text, "'it''s'"),
         ("varchar_50", ColumnType::varchar(50), "'hello'"),
@@ -122,16 +158,28 @@ fn types() -> Vec<(&'static str, ColumnType, &'static str)> {
         ("interval", ColumnType::Interval, "'1 day'"),
         ("json", ColumnType::Json, "'{}'"),
         ("jsonb", ColumnType::Jsonb, "'[]'"),
-        ("integer_array", ColumnType::array(ColumnType::Integer), "'{1,2}'"),
+        (
+            "integer_array",
+            ColumnType::array(ColumnType::Integer),
+            "'{1,2}'",
+        ),
         ("text_array", ColumnType::array(ColumnType::Text), "'{}'"),
         ("enum", mood_type(), "'ok'"),
         ("enum_array", ColumnType::array(mood_type()), "'{}'"),
-        ("inet", ColumnType::Custom { sql: "inet".into() }, "'127.0.0.1'"),
+        (
+            "inet",
+            ColumnType::Custom { sql: "inet".into() },
+            "'127.0.0.1'",
+        ),
     ]
 }
 
 fn typed_schema(t: &ColumnType, column: Column) -> Schema {
-    let enums = if t.enum_name().is_some() { vec![mood(&["sad", "ok", "happy"])] } else { vec![] };
+    let enums = if t.enum_name().is_some() {
+        vec![mood(&["sad", "ok", "happy"])]
+    } else {
+        vec![]
+    };
     with_enums(vec![table("t", vec![column])], enums)
 }
 
@@ -139,7 +187,10 @@ fn typed_schema(t: &ColumnType, column: Column) -> Schema {
 fn type_cases() -> Vec<Case> {
     let mut cases = Vec::new();
     for (name, t, default) in types() {
-        cases.push(created(format!("{name} nullable"), typed_schema(&t, nullable("v", t.clone()))));
+        cases.push(created(
+            format!("{name} nullable"),
+            typed_schema(&t, nullable("v", t.clone())),
+        ));
         cases.push(created(
             format!("{name} not null with default {default}"),
             typed_schema(&t, with_default(col("v", t.clone()), default)),
@@ -149,12 +200,19 @@ fn type_cases() -> Vec<Case> {
 }
 
 fn people() -> Table {
-    table("people", vec![col("name", ColumnType::varchar(100)), nullable("age", ColumnType::Integer)])
+    table(
+        "people",
+        vec![
+            col("name", ColumnType::varchar(100)),
+            nullable("age", ColumnType::Integer),
+        ],
+    )
 }
 
 fn pets(on_delete: ReferentialAction) -> Table {
     let mut t = table("pets", vec![col("owner_id", ColumnType::BigInt)]);
-    t.foreign_keys.push(fk("pets", "owner_id", "people", on_delete));
+    t.foreign_keys
+        .push(fk("pets", "owner_id", "people", on_delete));
     t
 }
 
@@ -174,7 +232,10 @@ fn constraint_cases() -> Vec<Case> {
     cases.push(created("composite unique and index", schema(vec![t])));
 
     let mut t = people();
-    t.indexes.push(Index { predicate: Some("age IS NOT NULL".into()), ..index("people", &["age"]) });
+    t.indexes.push(Index {
+        predicate: Some("age IS NOT NULL".into()),
+        ..index("people", &["age"])
+    });
     cases.push(created("partial index", schema(vec![t])));
 
     let mut t = people();
@@ -189,13 +250,19 @@ fn constraint_cases() -> Vec<Case> {
 
     let mut t = people();
     t.indexes.push(Index {
-        keys: vec![IndexKey::Column { name: "age".into(), descending: true }],
+        keys: vec![IndexKey::Column {
+            name: "age".into(),
+            descending: true,
+        }],
         ..index("people", &["age"])
     });
     cases.push(created("descending index", schema(vec![t])));
 
     let mut t = people();
-    t.indexes.push(Index { method: Some("hash".into()), ..index("people", &["name"]) });
+    t.indexes.push(Index {
+        method: Some("hash".into()),
+        ..index("people", &["name"])
+    });
     cases.push(created("hash index", schema(vec![t])));
 
     for action in [
@@ -205,31 +272,51 @@ fn constraint_cases() -> Vec<Case> {
         ReferentialAction::SetNull,
         ReferentialAction::SetDefault,
     ] {
-        cases.push(created(format!("foreign key on delete {}", action.sql()), schema(vec![people(), pets(action)])));
+        cases.push(created(
+            format!("foreign key on delete {}", action.sql()),
+            schema(vec![people(), pets(action)]),
+        ));
     }
     let mut p = pets(ReferentialAction::Cascade);
     p.foreign_keys[0].on_update = ReferentialAction::Cascade;
     p.foreign_keys[0].deferrable = Deferrable::InitiallyDeferred;
-    cases.push(created("foreign key on update cascade, deferrable", schema(vec![people(), p])));
+    cases.push(created(
+        "foreign key on update cascade, deferrable",
+        schema(vec![people(), p]),
+    ));
 
     let mut a = table("a", vec![nullable("b_id", ColumnType::BigInt)]);
-    a.foreign_keys.push(fk("a", "b_id", "b", ReferentialAction::SetNull));
+    a.foreign_keys
+        .push(fk("a", "b_id", "b", ReferentialAction::SetNull));
     let mut b = table("b", vec![nullable("a_id", ColumnType::BigInt)]);
-    b.foreign_keys.push(fk("b", "a_id", "a", ReferentialAction::NoAction));
+    b.foreign_keys
+        .push(fk("b", "a_id", "a", ReferentialAction::NoAction));
     cases.push(created("foreign key cycle", schema(vec![a, b])));
 
     let mut tree = table("tree", vec![nullable("parent_id", ColumnType::BigInt)]);
-    tree.foreign_keys.push(fk("tree", "parent_id", "tree", ReferentialAction::Cascade));
+    tree.foreign_keys
+        .push(fk("tree", "parent_id", "tree", ReferentialAction::Cascade));
     cases.push(created("self reference", schema(vec![tree])));
 
-    let mut t = table("products", vec![col("price", ColumnType::Double), col("qty", ColumnType::Integer)]);
+    let mut t = table(
+        "products",
+        vec![
+            col("price", ColumnType::Double),
+            col("qty", ColumnType::Integer),
+        ],
+    );
     t.checks.push(check("products", "price", "price > 0"));
-    t.checks.push(check("products", "qty", "(qty >= 0) AND (qty <= 1000)"));
+    t.checks
+        .push(check("products", "qty", "(qty >= 0) AND (qty <= 1000)"));
     cases.push(created("checks", schema(vec![t])));
 
     let mut t = table("named", vec![col("name", ColumnType::varchar(20))]);
-    t.checks.push(check("named", "name", "char_length(name) >= 3"));
-    cases.push(created("check with a cast PostgreSQL adds", schema(vec![t])));
+    t.checks
+        .push(check("named", "name", "char_length(name) >= 3"));
+    cases.push(created(
+        "check with a cast PostgreSQL adds",
+        schema(vec![t]),
+    ));
 
     let mut t = people();
     t.comment = Some("People's table.".into());
@@ -245,12 +332,18 @@ fn constraint_cases() -> Vec<Case> {
     cases.push(created("identity by default", schema(vec![t])));
 
     let mut t = table("memberships", vec![col("group_id", ColumnType::BigInt)]);
-    t.primary_key = Some(PrimaryKey { name: "memberships_pkey".into(), columns: vec!["id".into(), "group_id".into()] });
+    t.primary_key = Some(PrimaryKey {
+        name: "memberships_pkey".into(),
+        columns: vec!["id".into(), "group_id".into()],
+    });
     cases.push(created("composite primary key", schema(vec![t])));
 
     let mut t = table("moods", vec![with_default(col("m", mood_type()), "'ok'")]);
     t.checks.push(check("moods", "m", "m <> 'sad'::mood"));
-    cases.push(created("enum with default and check", with_enums(vec![t], vec![mood(&["sad", "ok"])])));
+    cases.push(created(
+        "enum with default and check",
+        with_enums(vec![t], vec![mood(&["sad", "ok"])]),
+    ));
     cases
 }
 
@@ -263,49 +356,114 @@ fn transition_cases() -> Vec<Case> {
         schema(vec![t])
     };
 
-    cases.push(case("add nullable column", base.clone(), edit(&|t| t.columns.push(nullable("phone", ColumnType::varchar(20))))));
+    cases.push(case(
+        "add nullable column",
+        base.clone(),
+        edit(&|t| t.columns.push(nullable("phone", ColumnType::varchar(20)))),
+    ));
     cases.push(case(
         "add not null column with default",
         base.clone(),
-        edit(&|t| t.columns.push(with_default(col("active", ColumnType::Boolean), "true"))),
+        edit(&|t| {
+            t.columns
+                .push(with_default(col("active", ColumnType::Boolean), "true"))
+        }),
     ));
-    cases.push(case("drop column", base.clone(), edit(&|t| {
-        t.columns.pop();
-    })));
-    cases.push(case("widen varchar", base.clone(), edit(&|t| t.columns[1].column_type = ColumnType::varchar(255))));
-    cases.push(case("integer to bigint", base.clone(), edit(&|t| t.columns[2].column_type = ColumnType::BigInt)));
-    cases.push(case("varchar to text", base.clone(), edit(&|t| t.columns[1].column_type = ColumnType::Text)));
+    cases.push(case(
+        "drop column",
+        base.clone(),
+        edit(&|t| {
+            t.columns.pop();
+        }),
+    ));
+    cases.push(case(
+        "widen varchar",
+        base.clone(),
+        edit(&|t| t.columns[1].column_type = ColumnType::varchar(255)),
+    ));
+    cases.push(case(
+        "integer to bigint",
+        base.clone(),
+        edit(&|t| t.columns[2].column_type = ColumnType::BigInt),
+    ));
+    cases.push(case(
+        "varchar to text",
+        base.clone(),
+        edit(&|t| t.columns[1].column_type = ColumnType::Text),
+    ));
     cases.push(case(
         "integer to text and back through USING",
         base.clone(),
         edit(&|t| t.columns[2] = with_default(nullable("age", ColumnType::Text), "'0'")),
     ));
-    cases.push(case("set not null", base.clone(), edit(&|t| t.columns[2].nullable = false)));
-    cases.push(case("drop not null", base.clone(), edit(&|t| t.columns[1].nullable = true)));
-    cases.push(case("add default", base.clone(), edit(&|t| t.columns[2].default = Some("18".into()))));
+    cases.push(case(
+        "set not null",
+        base.clone(),
+        edit(&|t| t.columns[2].nullable = false),
+    ));
+    cases.push(case(
+        "drop not null",
+        base.clone(),
+        edit(&|t| t.columns[1].nullable = true),
+    ));
+    cases.push(case(
+        "add default",
+        base.clone(),
+        edit(&|t| t.columns[2].default = Some("18".into())),
+    ));
     cases.push(case(
         "change default",
         edit(&|t| t.columns[1].default = Some("'a'".into())),
         edit(&|t| t.columns[1].default = Some("'b'".into())),
     ));
-    cases.push(case("add identity", base.clone(), edit(&|t| t.columns[0].identity = Some(Identity::ByDefault))));
+    cases.push(case(
+        "add identity",
+        base.clone(),
+        edit(&|t| t.columns[0].identity = Some(Identity::ByDefault)),
+    ));
     cases.push(case(
         "identity always to by default",
         edit(&|t| t.columns[0].identity = Some(Identity::Always)),
         edit(&|t| t.columns[0].identity = Some(Identity::ByDefault)),
     ));
-    cases.push(case("add comments", base.clone(), edit(&|t| {
-        t.comment = Some("People.".into());
-        t.columns[1].comment = Some("Name.".into());
-    })));
-    cases.push(case("add index", base.clone(), edit(&|t| t.indexes.push(index("people", &["name"])))));
-    cases.push(case("drop index", edit(&|t| t.indexes.push(index("people", &["name"]))), base.clone()));
+    cases.push(case(
+        "add comments",
+        base.clone(),
+        edit(&|t| {
+            t.comment = Some("People.".into());
+            t.columns[1].comment = Some("Name.".into());
+        }),
+    ));
+    cases.push(case(
+        "add index",
+        base.clone(),
+        edit(&|t| t.indexes.push(index("people", &["name"]))),
+    ));
+    cases.push(case(
+        "drop index",
+        edit(&|t| t.indexes.push(index("people", &["name"]))),
+        base.clone(),
+    ));
     cases.push(case(
         "change partial index predicate",
-        edit(&|t| t.indexes.push(Index { predicate: Some("age > 0".into()), ..index("people", &["age"]) })),
-        edit(&|t| t.indexes.push(Index { predicate: Some("age > 10".into()), ..index("people", &["age"]) })),
+        edit(&|t| {
+            t.indexes.push(Index {
+                predicate: Some("age > 0".into()),
+                ..index("people", &["age"])
+            })
+        }),
+        edit(&|t| {
+            t.indexes.push(Index {
+                predicate: Some("age > 10".into()),
+                ..index("people", &["age"])
+            })
+        }),
     ));
-    cases.push(case("add unique", base.clone(), edit(&|t| t.uniques.push(unique("people", &["name"])))));
+    cases.push(case(
+        "add unique",
+        base.clone(),
+        edit(&|t| t.uniques.push(unique("people", &["name"]))),
+    ));
     cases.push(case(
         "change check",
         edit(&|t| t.checks.push(check("people", "age", "age >= 0"))),
@@ -316,25 +474,38 @@ fn transition_cases() -> Vec<Case> {
     let mut renamed = people();
     renamed.name = "persons".into();
     renamed.renamed_from = vec!["people".into()];
-    renamed.primary_key = Some(PrimaryKey { name: "persons_pkey".into(), columns: vec!["id".into()] });
+    renamed.primary_key = Some(PrimaryKey {
+        name: "persons_pkey".into(),
+        columns: vec!["id".into()],
+    });
     cases.push(case("rename table", base.clone(), schema(vec![renamed])));
     cases.push(case(
         "rename column with its index and check",
         edit(&|t| {
             t.indexes.push(index("people", &["name"]));
-            t.checks.push(check("people", "name", "char_length(name) > 0"));
+            t.checks
+                .push(check("people", "name", "char_length(name) > 0"));
         }),
         edit(&|t| {
             t.columns[1].name = "full_name".into();
             t.columns[1].renamed_from = vec!["name".into()];
             t.indexes.push(index("people", &["full_name"]));
-            t.checks.push(check("people", "full_name", "char_length(full_name) > 0"));
+            t.checks
+                .push(check("people", "full_name", "char_length(full_name) > 0"));
         }),
     ));
 
     // Tables and foreign keys.
-    cases.push(case("create a referencing table", base.clone(), schema(vec![people(), pets(ReferentialAction::Cascade)])));
-    cases.push(case("drop a referencing table", schema(vec![people(), pets(ReferentialAction::Cascade)]), base.clone()));
+    cases.push(case(
+        "create a referencing table",
+        base.clone(),
+        schema(vec![people(), pets(ReferentialAction::Cascade)]),
+    ));
+    cases.push(case(
+        "drop a referencing table",
+        schema(vec![people(), pets(ReferentialAction::Cascade)]),
+        base.clone(),
+    ));
     cases.push(case(
         "drop both tables of a reference",
         schema(vec![people(), pets(ReferentialAction::NoAction)]),
@@ -347,31 +518,67 @@ fn transition_cases() -> Vec<Case> {
     ));
     let mut loose = pets(ReferentialAction::NoAction);
     loose.foreign_keys.clear();
-    cases.push(case("add a foreign key", schema(vec![people(), loose]), schema(vec![people(), pets(ReferentialAction::SetNull)])));
+    cases.push(case(
+        "add a foreign key",
+        schema(vec![people(), loose]),
+        schema(vec![people(), pets(ReferentialAction::SetNull)]),
+    ));
 
     // Enums.
     let moods = |labels: &[&str], default: &str| {
-        with_enums(vec![table("moods", vec![with_default(col("m", mood_type()), default)])], vec![mood(labels)])
+        with_enums(
+            vec![table(
+                "moods",
+                vec![with_default(col("m", mood_type()), default)],
+            )],
+            vec![mood(labels)],
+        )
     };
-    cases.push(case("append an enum value", moods(&["sad", "ok"], "'ok'"), moods(&["sad", "ok", "happy"], "'ok'")));
-    cases.push(case("insert an enum value first", moods(&["sad", "ok"], "'ok'"), moods(&["angry", "sad", "ok"], "'ok'")));
-    cases.push(case("insert an enum value in the middle", moods(&["sad", "ok"], "'ok'"), moods(&["sad", "meh", "ok"], "'ok'")));
+    cases.push(case(
+        "append an enum value",
+        moods(&["sad", "ok"], "'ok'"),
+        moods(&["sad", "ok", "happy"], "'ok'"),
+    ));
+    cases.push(case(
+        "insert an enum value first",
+        moods(&["sad", "ok"], "'ok'"),
+        moods(&["angry", "sad", "ok"], "'ok'"),
+    ));
+    cases.push(case(
+        "insert an enum value in the middle",
+        moods(&["sad", "ok"], "'ok'"),
+        moods(&["sad", "meh", "ok"], "'ok'"),
+    ));
     cases.push(case(
         "add an enum value and use it as the default at once",
         moods(&["sad", "ok"], "'ok'"),
         moods(&["sad", "ok", "happy"], "'happy'"),
     ));
-    cases.push(case("remove an enum value", moods(&["sad", "ok", "happy"], "'ok'"), moods(&["sad", "ok"], "'ok'")));
-    cases.push(case("reorder enum values", moods(&["sad", "ok"], "'ok'"), moods(&["ok", "sad"], "'ok'")));
+    cases.push(case(
+        "remove an enum value",
+        moods(&["sad", "ok", "happy"], "'ok'"),
+        moods(&["sad", "ok"], "'ok'"),
+    ));
+    cases.push(case(
+        "reorder enum values",
+        moods(&["sad", "ok"], "'ok'"),
+        moods(&["ok", "sad"], "'ok'"),
+    ));
     cases.push(case(
         "enum column to text, type dropped",
         moods(&["sad", "ok"], "'ok'"),
-        schema(vec![table("moods", vec![with_default(col("m", ColumnType::Text), "'ok'")])]),
+        schema(vec![table(
+            "moods",
+            vec![with_default(col("m", ColumnType::Text), "'ok'")],
+        )]),
     ));
     cases.push(case(
         "text column to a new enum",
         schema(vec![table("moods", vec![col("m", ColumnType::Text)])]),
-        with_enums(vec![table("moods", vec![col("m", mood_type())])], vec![mood(&["sad", "ok"])]),
+        with_enums(
+            vec![table("moods", vec![col("m", mood_type())])],
+            vec![mood(&["sad", "ok"])],
+        ),
     ));
     cases
 }
@@ -379,7 +586,9 @@ fn transition_cases() -> Vec<Case> {
 // ---- running a case -------------------------------------------------------
 
 async fn session(db: &TestDatabase, schema: &str) -> PgConnection {
-    database::connect(&db.url, Some(schema)).await.expect("connect to the case's schema")
+    database::connect(&db.url, Some(schema))
+        .await
+        .expect("connect to the case's schema")
 }
 
 /// Runs each revision's section in its own transaction, as the runner does.
@@ -398,9 +607,19 @@ async fn apply(conn: &mut PgConnection, sections: &[String]) -> Result<(), Strin
     Ok(())
 }
 
-async fn autogenerate(conn: &mut PgConnection, schema: &str, desired: &Schema) -> Result<Vec<RevisionBody>, String> {
-    let changes = changes(conn, schema, "forge_version", desired).await.map_err(|e| e.to_string())?;
-    Ok(if changes.is_empty() { Vec::new() } else { revision_bodies("case", changes) })
+async fn autogenerate(
+    conn: &mut PgConnection,
+    schema: &str,
+    desired: &Schema,
+) -> Result<Vec<RevisionBody>, String> {
+    let changes = changes(conn, schema, "forge_version", desired)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(if changes.is_empty() {
+        Vec::new()
+    } else {
+        revision_bodies("case", changes)
+    })
 }
 
 /// The model with columns in name order: a downgrade re-adds a dropped column
@@ -413,15 +632,32 @@ fn comparable(mut schema: Schema) -> Schema {
 }
 
 async fn introspected(conn: &mut PgConnection, schema: &str) -> Result<Schema, String> {
-    introspect(conn, schema).await.map(comparable).map_err(|e| e.to_string())
+    introspect(conn, schema)
+        .await
+        .map(comparable)
+        .map_err(|e| e.to_string())
 }
 
-async fn reach(conn: &mut PgConnection, schema: &str, desired: &Schema) -> Result<Vec<RevisionBody>, String> {
+async fn reach(
+    conn: &mut PgConnection,
+    schema: &str,
+    desired: &Schema,
+) -> Result<Vec<RevisionBody>, String> {
     let bodies = autogenerate(conn, schema, desired).await?;
-    apply(conn, &bodies.iter().map(|b| b.upgrade_sql.clone()).collect::<Vec<_>>()).await?;
+    apply(
+        conn,
+        &bodies
+            .iter()
+            .map(|b| b.upgrade_sql.clone())
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let again = autogenerate(conn, schema, desired).await?;
     if let Some(body) = again.first() {
-        return Err(format!("not a fixed point: autogenerate again gives\n{:#?}", body.changes));
+        return Err(format!(
+            "not a fixed point: autogenerate again gives\n{:#?}",
+            body.changes
+        ));
     }
     Ok(bodies)
 }
@@ -432,24 +668,37 @@ async fn run_case(db: &TestDatabase, number: usize, case: &Case) -> Result<(), S
     let mut conn = session(db, &schema).await;
     let empty = introspected(&mut conn, &schema).await?;
 
-    let to_a = reach(&mut conn, &schema, &case.from).await.map_err(|e| format!("reaching A: {e}"))?;
+    let to_a = reach(&mut conn, &schema, &case.from)
+        .await
+        .map_err(|e| format!("reaching A: {e}"))?;
     let at_a = introspected(&mut conn, &schema).await?;
-    let to_b = reach(&mut conn, &schema, &case.to).await.map_err(|e| format!("upgrading A -> B: {e}"))?;
+    let to_b = reach(&mut conn, &schema, &case.to)
+        .await
+        .map_err(|e| format!("upgrading A -> B: {e}"))?;
     if to_b.is_empty() || (to_a.is_empty() && case.from != Schema::default()) {
         return Err("autogenerate found no changes where the models differ".to_string());
     }
     if case.name.contains("at once") && to_b.len() != 2 {
-        return Err(format!("enum values used at once need a revision of their own, got {} revision(s)", to_b.len()));
+        return Err(format!(
+            "enum values used at once need a revision of their own, got {} revision(s)",
+            to_b.len()
+        ));
     }
 
     let downgrade: Vec<String> = to_b.iter().rev().map(|b| b.downgrade_sql.clone()).collect();
-    apply(&mut conn, &downgrade).await.map_err(|e| format!("downgrading B -> A: {e}"))?;
+    apply(&mut conn, &downgrade)
+        .await
+        .map_err(|e| format!("downgrading B -> A: {e}"))?;
     let back = introspected(&mut conn, &schema).await?;
     if back != at_a {
-        return Err(format!("downgrade B -> A does not restore A\n  expected {at_a:#?}\n  got {back:#?}"));
+        return Err(format!(
+            "downgrade B -> A does not restore A\n  expected {at_a:#?}\n  got {back:#?}"
+        ));
     }
     let downgrade: Vec<String> = to_a.iter().rev().map(|b| b.downgrade_sql.clone()).collect();
-    apply(&mut conn, &downgrade).await.map_err(|e| format!("downgrading A -> empty: {e}"))?;
+    apply(&mut conn, &downgrade)
+        .await
+        .map_err(|e| format!("downgrading A -> empty: {e}"))?;
     let gone = introspected(&mut conn, &schema).await?;
     if gone != empty {
         return Err(format!("downgrade A -> empty leaves {gone:#?}"));
@@ -467,7 +716,13 @@ async fn run_all(cases: Vec<Case>) -> usize {
             failures.push(format!("case `{}`: {problem}", case.name));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n\n{}", failures.len(), cases.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
     cases.len()
 }
 

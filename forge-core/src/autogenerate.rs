@@ -27,7 +27,10 @@ pub enum AutogenerateError {
         source: sqlx::Error,
     },
     #[error("the database is at {} but the migrations head is {}; run `migrate upgrade` first, so the new revision builds on what the files describe", at(.current), .heads.join(", "))]
-    NotAtHead { current: Vec<String>, heads: Vec<String> },
+    NotAtHead {
+        current: Vec<String>,
+        heads: Vec<String>,
+    },
     #[error("the database is at revision {}, which no migration file defines; restore the file, or `migrate stamp` the database to a known revision", .unknown.join(", "))]
     UnknownRevision { unknown: Vec<String> },
 }
@@ -61,13 +64,17 @@ pub async fn database_revisions(
     schema: &str,
     version_table: &str,
 ) -> Result<Vec<String>, AutogenerateError> {
-    let failed = |source| AutogenerateError::VersionTable { table: version_table.to_string(), source };
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass(format('%I.%I', $1::text, $2::text)) IS NOT NULL")
-        .bind(schema)
-        .bind(version_table)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(failed)?;
+    let failed = |source| AutogenerateError::VersionTable {
+        table: version_table.to_string(),
+        source,
+    };
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regclass(format('%I.%I', $1::text, $2::text)) IS NOT NULL")
+            .bind(schema)
+            .bind(version_table)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(failed)?;
     if !exists {
         return Ok(Vec::new());
     }
@@ -76,12 +83,19 @@ pub async fn database_revisions(
         crate::database::quote_identifier(schema),
         crate::database::quote_identifier(version_table)
     );
-    sqlx::query_scalar(&sql).fetch_all(&mut *conn).await.map_err(failed)
+    sqlx::query_scalar(&sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(failed)
 }
 
 /// Autogenerate compares with a database at the head(s) of the files: one
 /// that is behind would make the new revision repeat what is pending.
-pub fn check_at_heads(current: &[String], heads: &[String], known: impl Fn(&str) -> bool) -> Result<(), AutogenerateError> {
+pub fn check_at_heads(
+    current: &[String],
+    heads: &[String],
+    known: impl Fn(&str) -> bool,
+) -> Result<(), AutogenerateError> {
     let unknown: Vec<String> = current.iter().filter(|r| !known(r)).cloned().collect();
     if !unknown.is_empty() {
         return Err(AutogenerateError::UnknownRevision { unknown });
@@ -89,7 +103,10 @@ pub fn check_at_heads(current: &[String], heads: &[String], known: impl Fn(&str)
     let current_set: BTreeSet<&String> = current.iter().collect();
     let heads_set: BTreeSet<&String> = heads.iter().collect();
     if current_set != heads_set {
-        return Err(AutogenerateError::NotAtHead { current: current.to_vec(), heads: heads.to_vec() });
+        return Err(AutogenerateError::NotAtHead {
+            current: current.to_vec(),
+            heads: heads.to_vec(),
+        });
     }
     Ok(())
 }
@@ -108,8 +125,10 @@ pub struct RevisionBody {
 /// transaction that added it): the additions then get their own revision,
 /// applied (and committed) first.
 pub fn revision_bodies(message: &str, changes: Vec<Change>) -> Vec<RevisionBody> {
-    let (additions, rest): (Vec<Change>, Vec<Change>) =
-        changes.iter().cloned().partition(|c| matches!(c, Change::AddEnumValue { .. }));
+    let (additions, rest): (Vec<Change>, Vec<Change>) = changes
+        .iter()
+        .cloned()
+        .partition(|c| matches!(c, Change::AddEnumValue { .. }));
     let split = !additions.is_empty() && !rest.is_empty() && {
         let rest_sql = render_sql(&PostgreSql, &rest);
         additions.iter().any(|c| match c {
@@ -119,10 +138,18 @@ pub fn revision_bodies(message: &str, changes: Vec<Change>) -> Vec<RevisionBody>
     };
     let body = |message: String, changes: Vec<Change>| {
         let (upgrade_sql, downgrade_sql) = render_migration(&PostgreSql, &changes);
-        RevisionBody { message, changes, upgrade_sql, downgrade_sql }
+        RevisionBody {
+            message,
+            changes,
+            upgrade_sql,
+            downgrade_sql,
+        }
     };
     if split {
-        vec![body(format!("{message} (enum values)"), additions), body(message.to_string(), rest)]
+        vec![
+            body(format!("{message} (enum values)"), additions),
+            body(message.to_string(), rest),
+        ]
     } else {
         vec![body(message.to_string(), changes)]
     }
@@ -130,7 +157,10 @@ pub fn revision_bodies(message: &str, changes: Vec<Change>) -> Vec<RevisionBody>
 
 /// Writes `new` into `dir` stamped with the current UTC time (the file name's
 /// date), never overwriting a file; returns its path and revision id.
-pub fn write_now(dir: &std::path::Path, new: &crate::script::NewRevision) -> Result<(std::path::PathBuf, String), crate::script::ScriptError> {
+pub fn write_now(
+    dir: &std::path::Path,
+    new: &crate::script::NewRevision,
+) -> Result<(std::path::PathBuf, String), crate::script::ScriptError> {
     crate::script::write_revision(dir, new, chrono::Utc::now())
 }
 
@@ -144,7 +174,10 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
     let mut relation_names: BTreeSet<&str> = BTreeSet::new();
     for e in &schema.enums {
         if long(&e.name) {
-            return problem(format!("enum type name `{}` is empty or longer than {MAX_IDENTIFIER_BYTES} bytes", e.name));
+            return problem(format!(
+                "enum type name `{}` is empty or longer than {MAX_IDENTIFIER_BYTES} bytes",
+                e.name
+            ));
         }
         let mut seen = BTreeSet::new();
         for label in &e.labels {
@@ -159,7 +192,9 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
     for table in &schema.tables {
         let t = &table.name;
         if long(t) {
-            return problem(format!("table name `{t}` is empty or longer than {MAX_IDENTIFIER_BYTES} bytes"));
+            return problem(format!(
+                "table name `{t}` is empty or longer than {MAX_IDENTIFIER_BYTES} bytes"
+            ));
         }
         if !relation_names.insert(t) {
             return problem(format!("`{t}` names two tables or indexes"));
@@ -171,20 +206,29 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
         for column in &table.columns {
             let c = &column.name;
             if long(c) {
-                return problem(format!("column name `{t}.{c}` is empty or longer than {MAX_IDENTIFIER_BYTES} bytes"));
+                return problem(format!(
+                    "column name `{t}.{c}` is empty or longer than {MAX_IDENTIFIER_BYTES} bytes"
+                ));
             }
             if let Some(message) = type_problem(&column.column_type, &enums) {
                 return problem(format!("column `{t}.{c}`: {message}"));
             }
             if column.identity.is_some() {
-                if !matches!(column.column_type, ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt) {
+                if !matches!(
+                    column.column_type,
+                    ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
+                ) {
                     return problem(format!("column `{t}.{c}` is an identity but of type {}; identities are smallint, integer or bigint", column.column_type));
                 }
                 if column.nullable {
-                    return problem(format!("identity column `{t}.{c}` is nullable; an identity is always NOT NULL"));
+                    return problem(format!(
+                        "identity column `{t}.{c}` is nullable; an identity is always NOT NULL"
+                    ));
                 }
                 if column.default.is_some() {
-                    return problem(format!("identity column `{t}.{c}` also has a default; keep one of them"));
+                    return problem(format!(
+                        "identity column `{t}.{c}` also has a default; keep one of them"
+                    ));
                 }
             }
         }
@@ -216,7 +260,10 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
         for u in &table.uniques {
             named("unique", &u.name)?;
             if let Some(c) = u.columns.iter().find(|c| !has_column(c)) {
-                return problem(format!("unique `{}` names column `{c}`, which table `{t}` does not have", u.name));
+                return problem(format!(
+                    "unique `{}` names column `{c}`, which table `{t}` does not have",
+                    u.name
+                ));
             }
             if !constraint_names.insert(&u.name) || !relation_names.insert(&u.name) {
                 return problem(format!("`{}` names two constraints or indexes", u.name));
@@ -230,7 +277,10 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
             for key in &i.keys {
                 if let IndexKey::Column { name, .. } = key {
                     if !has_column(name) {
-                        return problem(format!("index `{}` names column `{name}`, which table `{t}` does not have", i.name));
+                        return problem(format!(
+                            "index `{}` names column `{name}`, which table `{t}` does not have",
+                            i.name
+                        ));
                     }
                 }
             }
@@ -241,25 +291,49 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
         for fk in &table.foreign_keys {
             named("foreign key", &fk.name)?;
             if !constraint_names.insert(&fk.name) {
-                return problem(format!("`{}` names two constraints of table `{t}`", fk.name));
+                return problem(format!(
+                    "`{}` names two constraints of table `{t}`",
+                    fk.name
+                ));
             }
             if let Some(c) = fk.columns.iter().find(|c| !has_column(c)) {
-                return problem(format!("foreign key `{}` names column `{c}`, which table `{t}` does not have", fk.name));
+                return problem(format!(
+                    "foreign key `{}` names column `{c}`, which table `{t}` does not have",
+                    fk.name
+                ));
             }
             let Some(target) = schema.table(&fk.referenced_table) else {
-                return problem(format!("foreign key `{}` of `{t}` references table `{}`, which no model defines", fk.name, fk.referenced_table));
+                return problem(format!(
+                    "foreign key `{}` of `{t}` references table `{}`, which no model defines",
+                    fk.name, fk.referenced_table
+                ));
             };
             if fk.columns.len() != fk.referenced_columns.len() || fk.columns.is_empty() {
-                return problem(format!("foreign key `{}` of `{t}` pairs {} column(s) with {} referenced column(s)", fk.name, fk.columns.len(), fk.referenced_columns.len()));
+                return problem(format!(
+                    "foreign key `{}` of `{t}` pairs {} column(s) with {} referenced column(s)",
+                    fk.name,
+                    fk.columns.len(),
+                    fk.referenced_columns.len()
+                ));
             }
-            if let Some(c) = fk.referenced_columns.iter().find(|c| target.column(c).is_none()) {
-                return problem(format!("foreign key `{}` of `{t}` references `{}.{c}`, which does not exist", fk.name, target.name));
+            if let Some(c) = fk
+                .referenced_columns
+                .iter()
+                .find(|c| target.column(c).is_none())
+            {
+                return problem(format!(
+                    "foreign key `{}` of `{t}` references `{}.{c}`, which does not exist",
+                    fk.name, target.name
+                ));
             }
         }
         for check in &table.checks {
             named("check", &check.name)?;
             if !constraint_names.insert(&check.name) {
-                return problem(format!("`{}` names two constraints of table `{t}`", check.name));
+                return problem(format!(
+                    "`{}` names two constraints of table `{t}`",
+                    check.name
+                ));
             }
         }
     }
@@ -269,16 +343,25 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
 fn type_problem(column_type: &ColumnType, enums: &BTreeSet<&str>) -> Option<String> {
     const MAX_LENGTH: u32 = 10_485_760;
     match column_type {
-        ColumnType::Varchar { length: Some(n) } | ColumnType::Char { length: n } if *n == 0 || *n > MAX_LENGTH => {
+        ColumnType::Varchar { length: Some(n) } | ColumnType::Char { length: n }
+            if *n == 0 || *n > MAX_LENGTH =>
+        {
             Some(format!("length {n} is out of range (1 to {MAX_LENGTH})"))
         }
-        ColumnType::Numeric { precision: Some(p), scale } if *p == 0 || *p > 1000 || scale.is_some_and(|s| s > *p) => {
-            Some(format!("numeric({p}{}) is out of range (precision 1 to 1000, scale at most the precision)", scale.map(|s| format!(",{s}")).unwrap_or_default()))
-        }
-        ColumnType::Numeric { precision: None, scale: Some(_) } => Some("numeric has a scale but no precision".to_string()),
-        ColumnType::Enum { name } if !enums.contains(name.as_str()) => {
-            Some(format!("enum type `{name}` is not defined; derive PgEnum for it"))
-        }
+        ColumnType::Numeric {
+            precision: Some(p),
+            scale,
+        } if *p == 0 || *p > 1000 || scale.is_some_and(|s| s > *p) => Some(format!(
+            "numeric({p}{}) is out of range (precision 1 to 1000, scale at most the precision)",
+            scale.map(|s| format!(",{s}")).unwrap_or_default()
+        )),
+        ColumnType::Numeric {
+            precision: None,
+            scale: Some(_),
+        } => Some("numeric has a scale but no precision".to_string()),
+        ColumnType::Enum { name } if !enums.contains(name.as_str()) => Some(format!(
+            "enum type `{name}` is not defined; derive PgEnum for it"
+        )),
         ColumnType::Array { element } => type_problem(element, enums),
         _ => None,
     }
@@ -291,8 +374,17 @@ mod tests {
 
     fn enum_table(default: &str) -> Schema {
         let mut t = Table::new("t");
-        t.columns = vec![Column { default: Some(default.into()), ..Column::new("s", ColumnType::Enum { name: "e".into() }, false) }];
-        Schema { tables: vec![t], enums: vec![EnumType { name: "e".into(), labels: vec!["a".into(), "b".into()] }] }
+        t.columns = vec![Column {
+            default: Some(default.into()),
+            ..Column::new("s", ColumnType::Enum { name: "e".into() }, false)
+        }];
+        Schema {
+            tables: vec![t],
+            enums: vec![EnumType {
+                name: "e".into(),
+                labels: vec!["a".into(), "b".into()],
+            }],
+        }
     }
 
     #[test]
@@ -316,10 +408,16 @@ mod tests {
     fn models_postgresql_cannot_store_are_refused() {
         let mut s = enum_table("'a'");
         s.enums.clear();
-        assert!(validate(&s).unwrap_err().to_string().contains("enum type `e` is not defined"));
+        assert!(validate(&s)
+            .unwrap_err()
+            .to_string()
+            .contains("enum type `e` is not defined"));
         let mut s = enum_table("'a'");
         s.tables[0].name = "x".repeat(64);
-        assert!(validate(&s).unwrap_err().to_string().contains("longer than 63 bytes"));
+        assert!(validate(&s)
+            .unwrap_err()
+            .to_string()
+            .contains("longer than 63 bytes"));
         let mut s = enum_table("'a'");
         s.tables[0].columns[0].column_type = ColumnType::varchar(0);
         assert!(validate(&s).is_err());
@@ -332,11 +430,20 @@ mod tests {
         let known = |_: &str| true;
         assert!(check_at_heads(&ids(&["b"]), &ids(&["b"]), known).is_ok());
         assert!(check_at_heads(&[], &[], known).is_ok());
-        let err = check_at_heads(&ids(&["a"]), &ids(&["b"]), known).unwrap_err().to_string();
+        let err = check_at_heads(&ids(&["a"]), &ids(&["b"]), known)
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "the database is at a but the migrations head is b; run `migrate upgrade` first, so the new revision builds on what the files describe");
-        let err = check_at_heads(&[], &ids(&["b"]), known).unwrap_err().to_string();
-        assert!(err.starts_with("the database is at base (no revision applied)"), "{err}");
-        let err = check_at_heads(&ids(&["z"]), &ids(&["b"]), |r| r != "z").unwrap_err().to_string();
+        let err = check_at_heads(&[], &ids(&["b"]), known)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("the database is at base (no revision applied)"),
+            "{err}"
+        );
+        let err = check_at_heads(&ids(&["z"]), &ids(&["b"]), |r| r != "z")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no migration file defines"), "{err}");
     }
 }

@@ -171,37 +171,120 @@ impl Change {
         match self.clone() {
             CreateEnum(e) => DropEnum(e),
             DropEnum(e) => CreateEnum(e),
-            AddEnumValue { name, value, position, labels_before, columns } => {
+            AddEnumValue {
+                name,
+                value,
+                position,
+                labels_before,
+                columns,
+            } => {
                 let from = labels_after(&labels_before, &value, &position);
-                RecreateEnum { name, from, to: labels_before, columns }
+                RecreateEnum {
+                    name,
+                    from,
+                    to: labels_before,
+                    columns,
+                }
             }
-            RecreateEnum { name, from, to, columns } => RecreateEnum { name, from: to, to: from, columns },
+            RecreateEnum {
+                name,
+                from,
+                to,
+                columns,
+            } => RecreateEnum {
+                name,
+                from: to,
+                to: from,
+                columns,
+            },
             CreateTable(t) => DropTable(t),
             DropTable(t) => CreateTable(t),
             RenameTable { from, to } => RenameTable { from: to, to: from },
             AddColumn { table, column } => DropColumn { table, column },
             DropColumn { table, column } => AddColumn { table, column },
-            RenameColumn { table, from, to } => RenameColumn { table, from: to, to: from },
-            AlterColumnType { table, column, from, to } => AlterColumnType { table, column, from: to, to: from },
-            AlterColumnNullability { table, column, nullable } => {
-                AlterColumnNullability { table, column, nullable: !nullable }
-            }
-            AlterColumnDefault { table, column, from, to } => AlterColumnDefault { table, column, from: to, to: from },
-            AlterColumnIdentity { table, column, from, to } => AlterColumnIdentity { table, column, from: to, to: from },
-            SetColumnComment { table, column, from, to } => SetColumnComment { table, column, from: to, to: from },
-            SetTableComment { table, from, to } => SetTableComment { table, from: to, to: from },
+            RenameColumn { table, from, to } => RenameColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            AlterColumnType {
+                table,
+                column,
+                from,
+                to,
+            } => AlterColumnType {
+                table,
+                column,
+                from: to,
+                to: from,
+            },
+            AlterColumnNullability {
+                table,
+                column,
+                nullable,
+            } => AlterColumnNullability {
+                table,
+                column,
+                nullable: !nullable,
+            },
+            AlterColumnDefault {
+                table,
+                column,
+                from,
+                to,
+            } => AlterColumnDefault {
+                table,
+                column,
+                from: to,
+                to: from,
+            },
+            AlterColumnIdentity {
+                table,
+                column,
+                from,
+                to,
+            } => AlterColumnIdentity {
+                table,
+                column,
+                from: to,
+                to: from,
+            },
+            SetColumnComment {
+                table,
+                column,
+                from,
+                to,
+            } => SetColumnComment {
+                table,
+                column,
+                from: to,
+                to: from,
+            },
+            SetTableComment { table, from, to } => SetTableComment {
+                table,
+                from: to,
+                to: from,
+            },
             AddPrimaryKey { table, primary_key } => DropPrimaryKey { table, primary_key },
             DropPrimaryKey { table, primary_key } => AddPrimaryKey { table, primary_key },
             CreateIndex { table, index } => DropIndex { table, index },
             DropIndex { table, index } => CreateIndex { table, index },
-            RenameIndex { table, from, to } => RenameIndex { table, from: to, to: from },
+            RenameIndex { table, from, to } => RenameIndex {
+                table,
+                from: to,
+                to: from,
+            },
             AddUnique { table, unique } => DropUnique { table, unique },
             DropUnique { table, unique } => AddUnique { table, unique },
             AddForeignKey { table, foreign_key } => DropForeignKey { table, foreign_key },
             DropForeignKey { table, foreign_key } => AddForeignKey { table, foreign_key },
             AddCheck { table, check } => DropCheck { table, check },
             DropCheck { table, check } => AddCheck { table, check },
-            RenameConstraint { table, from, to } => RenameConstraint { table, from: to, to: from },
+            RenameConstraint { table, from, to } => RenameConstraint {
+                table,
+                from: to,
+                to: from,
+            },
         }
     }
 
@@ -238,12 +321,19 @@ impl Change {
 }
 
 /// The labels after adding `value` at `position`.
-pub(crate) fn labels_after(before: &[String], value: &str, position: &EnumValuePosition) -> Vec<String> {
+pub(crate) fn labels_after(
+    before: &[String],
+    value: &str,
+    position: &EnumValuePosition,
+) -> Vec<String> {
     let mut labels = before.to_vec();
     let at = match position {
         EnumValuePosition::End => labels.len(),
         EnumValuePosition::Before(l) => labels.iter().position(|x| x == l).unwrap_or(labels.len()),
-        EnumValuePosition::After(l) => labels.iter().position(|x| x == l).map_or(labels.len(), |i| i + 1),
+        EnumValuePosition::After(l) => labels
+            .iter()
+            .position(|x| x == l)
+            .map_or(labels.len(), |i| i + 1),
     };
     labels.insert(at, value.to_string());
     labels
@@ -271,45 +361,102 @@ impl fmt::Display for Change {
             DropEnum(e) => write!(f, "- enum {}", e.name),
             AddEnumValue { name, value, .. } => write!(f, "+ enum value {name}.{value}"),
             RecreateEnum { name, from, to, .. } => {
-                write!(f, "~ enum {name}: ({}) -> ({}) (rebuilt)", from.join(", "), to.join(", "))
+                write!(
+                    f,
+                    "~ enum {name}: ({}) -> ({}) (rebuilt)",
+                    from.join(", "),
+                    to.join(", ")
+                )
             }
             CreateTable(t) => write!(f, "+ table {}", t.name),
             DropTable(t) => write!(f, "- table {}", t.name),
             RenameTable { from, to } => write!(f, "~ table {from} -> {to} (rename)"),
-            AddColumn { table, column } => write!(f, "+ column {table}.{}: {}", column.name, column.column_type),
+            AddColumn { table, column } => write!(
+                f,
+                "+ column {table}.{}: {}",
+                column.name, column.column_type
+            ),
             DropColumn { table, column } => write!(f, "- column {table}.{}", column.name),
-            RenameColumn { table, from, to } => write!(f, "~ column {table}.{from} -> {table}.{to} (rename)"),
-            AlterColumnType { table, column, from, to } => write!(f, "~ column {table}.{column}: {from} -> {to}"),
-            AlterColumnNullability { table, column, nullable } => {
-                write!(f, "~ column {table}.{column}: {} -> {}", nullability(!nullable), nullability(*nullable))
+            RenameColumn { table, from, to } => {
+                write!(f, "~ column {table}.{from} -> {table}.{to} (rename)")
             }
-            AlterColumnDefault { table, column, from, to } => {
-                write!(f, "~ column {table}.{column}: default {} -> {}", shown(from), shown(to))
+            AlterColumnType {
+                table,
+                column,
+                from,
+                to,
+            } => write!(f, "~ column {table}.{column}: {from} -> {to}"),
+            AlterColumnNullability {
+                table,
+                column,
+                nullable,
+            } => {
+                write!(
+                    f,
+                    "~ column {table}.{column}: {} -> {}",
+                    nullability(!nullable),
+                    nullability(*nullable)
+                )
             }
-            AlterColumnIdentity { table, column, from, to } => {
+            AlterColumnDefault {
+                table,
+                column,
+                from,
+                to,
+            } => {
+                write!(
+                    f,
+                    "~ column {table}.{column}: default {} -> {}",
+                    shown(from),
+                    shown(to)
+                )
+            }
+            AlterColumnIdentity {
+                table,
+                column,
+                from,
+                to,
+            } => {
                 let name = |i: &Option<Identity>| match i {
                     None => "none",
                     Some(Identity::Always) => "always",
                     Some(Identity::ByDefault) => "by default",
                 };
-                write!(f, "~ column {table}.{column}: identity {} -> {}", name(from), name(to))
+                write!(
+                    f,
+                    "~ column {table}.{column}: identity {} -> {}",
+                    name(from),
+                    name(to)
+                )
             }
-            SetColumnComment { table, column, .. } => write!(f, "~ comment on column {table}.{column}"),
+            SetColumnComment { table, column, .. } => {
+                write!(f, "~ comment on column {table}.{column}")
+            }
             SetTableComment { table, .. } => write!(f, "~ comment on table {table}"),
-            AddPrimaryKey { table, primary_key } => write!(f, "+ primary key {} on {table}", primary_key.name),
-            DropPrimaryKey { table, primary_key } => write!(f, "- primary key {} on {table}", primary_key.name),
+            AddPrimaryKey { table, primary_key } => {
+                write!(f, "+ primary key {} on {table}", primary_key.name)
+            }
+            DropPrimaryKey { table, primary_key } => {
+                write!(f, "- primary key {} on {table}", primary_key.name)
+            }
             CreateIndex { table, index } => write!(f, "+ index {} on {table}", index.name),
             DropIndex { index, .. } => write!(f, "- index {}", index.name),
             RenameIndex { from, to, .. } => write!(f, "~ index {from} -> {to} (rename)"),
             AddUnique { table, unique } => write!(f, "+ unique {} on {table}", unique.name),
             DropUnique { unique, .. } => write!(f, "- unique {}", unique.name),
             AddForeignKey { table, foreign_key } => {
-                write!(f, "+ foreign key {} on {table} -> {}", foreign_key.name, foreign_key.referenced_table)
+                write!(
+                    f,
+                    "+ foreign key {} on {table} -> {}",
+                    foreign_key.name, foreign_key.referenced_table
+                )
             }
             DropForeignKey { foreign_key, .. } => write!(f, "- foreign key {}", foreign_key.name),
             AddCheck { table, check } => write!(f, "+ check {} on {table}", check.name),
             DropCheck { check, .. } => write!(f, "- check {}", check.name),
-            RenameConstraint { table, from, to } => write!(f, "~ constraint {from} -> {to} on {table} (rename)"),
+            RenameConstraint { table, from, to } => {
+                write!(f, "~ constraint {from} -> {to} on {table} (rename)")
+            }
         }
     }
 }

@@ -43,7 +43,12 @@ pub(crate) fn same_check(a: &CheckConstraint, b: &CheckConstraint) -> bool {
 }
 
 pub(crate) fn same_index(a: &Index, b: &Index) -> bool {
-    let method = |i: &Index| i.method.as_deref().map(str::to_ascii_lowercase).filter(|m| m != "btree");
+    let method = |i: &Index| {
+        i.method
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .filter(|m| m != "btree")
+    };
     let predicate = |i: &Index| i.predicate.as_deref().map(comparison_key);
     a.unique == b.unique
         && method(a) == method(b)
@@ -54,11 +59,34 @@ pub(crate) fn same_index(a: &Index, b: &Index) -> bool {
 
 fn same_key(a: &IndexKey, b: &IndexKey) -> bool {
     match (a, b) {
-        (IndexKey::Column { name: x, descending: dx }, IndexKey::Column { name: y, descending: dy }) => x == y && dx == dy,
-        (IndexKey::Expression(x), IndexKey::Expression(y)) => comparison_key(x) == comparison_key(y),
+        (
+            IndexKey::Column {
+                name: x,
+                descending: dx,
+            },
+            IndexKey::Column {
+                name: y,
+                descending: dy,
+            },
+        ) => x == y && dx == dy,
+        (IndexKey::Expression(x), IndexKey::Expression(y)) => {
+            comparison_key(x) == comparison_key(y)
+        }
         // An expression that is just a column reads back as the column.
-        (IndexKey::Column { name, descending: false }, IndexKey::Expression(e))
-        | (IndexKey::Expression(e), IndexKey::Column { name, descending: false }) => comparison_key(e) == comparison_key(name),
+        (
+            IndexKey::Column {
+                name,
+                descending: false,
+            },
+            IndexKey::Expression(e),
+        )
+        | (
+            IndexKey::Expression(e),
+            IndexKey::Column {
+                name,
+                descending: false,
+            },
+        ) => comparison_key(e) == comparison_key(name),
         _ => false,
     }
 }

@@ -7,13 +7,21 @@ use super::change::{Change, EnumColumn, EnumValuePosition};
 
 /// The changes that turn the live enum `live` into `desired`. `columns` are the
 /// columns using the type at that point of the migration.
-pub(crate) fn enum_changes(desired: &EnumType, live: &EnumType, columns: Vec<EnumColumn>) -> Vec<Change> {
+pub(crate) fn enum_changes(
+    desired: &EnumType,
+    live: &EnumType,
+    columns: Vec<EnumColumn>,
+) -> Vec<Change> {
     if desired.labels == live.labels {
         return Vec::new();
     }
     let only_additions = {
         // The live labels must appear in the desired ones, in the same order.
-        let kept: Vec<&String> = desired.labels.iter().filter(|l| live.labels.contains(l)).collect();
+        let kept: Vec<&String> = desired
+            .labels
+            .iter()
+            .filter(|l| live.labels.contains(l))
+            .collect();
         kept.len() == live.labels.len() && kept.iter().zip(&live.labels).all(|(a, b)| *a == b)
     };
     if !only_additions {
@@ -30,7 +38,10 @@ pub(crate) fn enum_changes(desired: &EnumType, live: &EnumType, columns: Vec<Enu
         if current.contains(label) {
             continue;
         }
-        let previous = desired.labels[..i].iter().rev().find(|l| current.contains(l));
+        let previous = desired.labels[..i]
+            .iter()
+            .rev()
+            .find(|l| current.contains(l));
         let position = match previous {
             Some(p) if current.last() == Some(p) => EnumValuePosition::End,
             Some(p) => EnumValuePosition::After(p.clone()),
@@ -54,7 +65,11 @@ pub(crate) fn enum_changes(desired: &EnumType, live: &EnumType, columns: Vec<Enu
 
 /// The columns of `schema` whose type is `name` or an array of it, skipping
 /// those `gone` says are dropped before the enum changes.
-pub(crate) fn columns_using(schema: &Schema, name: &str, gone: impl Fn(&str, &str) -> bool) -> Vec<EnumColumn> {
+pub(crate) fn columns_using(
+    schema: &Schema,
+    name: &str,
+    gone: impl Fn(&str, &str) -> bool,
+) -> Vec<EnumColumn> {
     let mut out = Vec::new();
     for table in &schema.tables {
         for column in &table.columns {

@@ -32,11 +32,22 @@ use compare::*;
 pub fn diff(desired: &Schema, live: &Schema) -> Vec<Change> {
     let (mut changes, live) = rename::apply_renames(desired, live);
 
-    let kept: Vec<(&Table, &Table)> =
-        desired.tables.iter().filter_map(|d| live.table(&d.name).map(|l| (d, l))).collect();
+    let kept: Vec<(&Table, &Table)> = desired
+        .tables
+        .iter()
+        .filter_map(|d| live.table(&d.name).map(|l| (d, l)))
+        .collect();
     let kept_names: BTreeSet<String> = kept.iter().map(|(d, _)| d.name.clone()).collect();
-    let created: Vec<&Table> = desired.tables.iter().filter(|t| live.table(&t.name).is_none()).collect();
-    let dropped: Vec<&Table> = live.tables.iter().filter(|t| desired.table(&t.name).is_none()).collect();
+    let created: Vec<&Table> = desired
+        .tables
+        .iter()
+        .filter(|t| live.table(&t.name).is_none())
+        .collect();
+    let dropped: Vec<&Table> = live
+        .tables
+        .iter()
+        .filter(|t| desired.table(&t.name).is_none())
+        .collect();
 
     // 2. What goes away or changes, dropped before what it depends on.
     for (d, l) in &kept {
@@ -52,18 +63,26 @@ pub fn diff(desired: &Schema, live: &Schema) -> Vec<Change> {
     for (d, l) in &kept {
         for column in l.columns.iter().filter(|c| d.column(&c.name).is_none()) {
             dropped_columns.insert((d.name.clone(), column.name.clone()));
-            changes.push(Change::DropColumn { table: d.name.clone(), column: column.clone() });
+            changes.push(Change::DropColumn {
+                table: d.name.clone(),
+                column: column.clone(),
+            });
         }
     }
 
     // 4. Enum types, before the columns that use them.
     let gone = |table: &str, column: &str| {
-        !kept_names.contains(table) || dropped_columns.contains(&(table.to_string(), column.to_string()))
+        !kept_names.contains(table)
+            || dropped_columns.contains(&(table.to_string(), column.to_string()))
     };
     for e in &desired.enums {
         match live.enum_type(&e.name) {
             None => changes.push(Change::CreateEnum(e.clone())),
-            Some(l) => changes.extend(enums::enum_changes(e, l, enums::columns_using(&live, &e.name, gone))),
+            Some(l) => changes.extend(enums::enum_changes(
+                e,
+                l,
+                enums::columns_using(&live, &e.name, gone),
+            )),
         }
     }
 
@@ -78,7 +97,10 @@ pub fn diff(desired: &Schema, live: &Schema) -> Vec<Change> {
                 None => {
                     let mut column = column.clone();
                     column.renamed_from.clear();
-                    changes.push(Change::AddColumn { table: d.name.clone(), column });
+                    changes.push(Change::AddColumn {
+                        table: d.name.clone(),
+                        column,
+                    });
                 }
                 Some(live_column) => changes.extend(column_changes(&d.name, column, live_column)),
             }
@@ -102,7 +124,10 @@ pub fn diff(desired: &Schema, live: &Schema) -> Vec<Change> {
         for fk in &d.foreign_keys {
             let exists = l.foreign_keys.iter().any(|x| same_foreign_key(fk, x));
             if !exists {
-                changes.push(Change::AddForeignKey { table: d.name.clone(), foreign_key: fk.clone() });
+                changes.push(Change::AddForeignKey {
+                    table: d.name.clone(),
+                    foreign_key: fk.clone(),
+                });
             }
         }
     }
@@ -124,27 +149,46 @@ fn dropped_constraints(d: &Table, l: &Table) -> Vec<Change> {
     let mut out = Vec::new();
     for fk in &l.foreign_keys {
         if !d.foreign_keys.iter().any(|x| same_foreign_key(x, fk)) {
-            out.push(Change::DropForeignKey { table: table(), foreign_key: fk.clone() });
+            out.push(Change::DropForeignKey {
+                table: table(),
+                foreign_key: fk.clone(),
+            });
         }
     }
     for check in &l.checks {
         if !d.checks.iter().any(|x| same_check(x, check)) {
-            out.push(Change::DropCheck { table: table(), check: check.clone() });
+            out.push(Change::DropCheck {
+                table: table(),
+                check: check.clone(),
+            });
         }
     }
     for index in &l.indexes {
         if !d.indexes.iter().any(|x| same_index(x, index)) {
-            out.push(Change::DropIndex { table: table(), index: index.clone() });
+            out.push(Change::DropIndex {
+                table: table(),
+                index: index.clone(),
+            });
         }
     }
     for unique in &l.uniques {
         if !d.uniques.iter().any(|x| same_unique(x, unique)) {
-            out.push(Change::DropUnique { table: table(), unique: unique.clone() });
+            out.push(Change::DropUnique {
+                table: table(),
+                unique: unique.clone(),
+            });
         }
     }
     if let Some(pk) = &l.primary_key {
-        if !d.primary_key.as_ref().is_some_and(|x| same_primary_key(x, pk)) {
-            out.push(Change::DropPrimaryKey { table: table(), primary_key: pk.clone() });
+        if !d
+            .primary_key
+            .as_ref()
+            .is_some_and(|x| same_primary_key(x, pk))
+        {
+            out.push(Change::DropPrimaryKey {
+                table: table(),
+                primary_key: pk.clone(),
+            });
         }
     }
     out
@@ -156,7 +200,11 @@ fn renamed_constraints(d: &Table, l: &Table) -> Vec<Change> {
     let mut out = Vec::new();
     let mut constraint = |from: &str, to: &str| {
         if from != to {
-            out.push(Change::RenameConstraint { table: table(), from: from.to_string(), to: to.to_string() });
+            out.push(Change::RenameConstraint {
+                table: table(),
+                from: from.to_string(),
+                to: to.to_string(),
+            });
         }
     };
     if let (Some(dp), Some(lp)) = (&d.primary_key, &l.primary_key) {
@@ -182,7 +230,11 @@ fn renamed_constraints(d: &Table, l: &Table) -> Vec<Change> {
     for i in &l.indexes {
         if let Some(x) = d.indexes.iter().find(|x| same_index(x, i)) {
             if x.name != i.name {
-                out.push(Change::RenameIndex { table: table(), from: i.name.clone(), to: x.name.clone() });
+                out.push(Change::RenameIndex {
+                    table: table(),
+                    from: i.name.clone(),
+                    to: x.name.clone(),
+                });
             }
         }
     }
@@ -193,23 +245,39 @@ fn added_constraints(d: &Table, l: &Table) -> Vec<Change> {
     let table = || d.name.clone();
     let mut out = Vec::new();
     if let Some(pk) = &d.primary_key {
-        if !l.primary_key.as_ref().is_some_and(|x| same_primary_key(x, pk)) {
-            out.push(Change::AddPrimaryKey { table: table(), primary_key: pk.clone() });
+        if !l
+            .primary_key
+            .as_ref()
+            .is_some_and(|x| same_primary_key(x, pk))
+        {
+            out.push(Change::AddPrimaryKey {
+                table: table(),
+                primary_key: pk.clone(),
+            });
         }
     }
     for unique in &d.uniques {
         if !l.uniques.iter().any(|x| same_unique(x, unique)) {
-            out.push(Change::AddUnique { table: table(), unique: unique.clone() });
+            out.push(Change::AddUnique {
+                table: table(),
+                unique: unique.clone(),
+            });
         }
     }
     for index in &d.indexes {
         if !l.indexes.iter().any(|x| same_index(x, index)) {
-            out.push(Change::CreateIndex { table: table(), index: index.clone() });
+            out.push(Change::CreateIndex {
+                table: table(),
+                index: index.clone(),
+            });
         }
     }
     for check in &d.checks {
         if !l.checks.iter().any(|x| same_check(x, check)) {
-            out.push(Change::AddCheck { table: table(), check: check.clone() });
+            out.push(Change::AddCheck {
+                table: table(),
+                check: check.clone(),
+            });
         }
     }
     out
@@ -220,17 +288,36 @@ fn column_changes(table: &str, d: &Column, l: &Column) -> Vec<Change> {
     let mut out = Vec::new();
     let (t, c) = (table.to_string(), d.name.clone());
     // An identity column has no default of its own (introspection may see the sequence).
-    let live_default = if l.identity.is_some() { None } else { l.default.clone() };
-    let desired_default = if d.identity.is_some() { None } else { d.default.clone() };
+    let live_default = if l.identity.is_some() {
+        None
+    } else {
+        l.default.clone()
+    };
+    let desired_default = if d.identity.is_some() {
+        None
+    } else {
+        d.default.clone()
+    };
     let default_changes = !same_default(&desired_default, &live_default);
     let type_changes = d.column_type != l.column_type;
     // A default of the old type may not cast to the new one: drop it first.
-    let drop_default_first = type_changes && live_default.is_some() && needs_cast(&l.column_type, &d.column_type);
+    let drop_default_first =
+        type_changes && live_default.is_some() && needs_cast(&l.column_type, &d.column_type);
     if drop_default_first {
-        out.push(Change::AlterColumnDefault { table: t.clone(), column: c.clone(), from: live_default.clone(), to: None });
+        out.push(Change::AlterColumnDefault {
+            table: t.clone(),
+            column: c.clone(),
+            from: live_default.clone(),
+            to: None,
+        });
     }
     if l.identity.is_some() && d.identity.is_none() {
-        out.push(Change::AlterColumnIdentity { table: t.clone(), column: c.clone(), from: l.identity, to: None });
+        out.push(Change::AlterColumnIdentity {
+            table: t.clone(),
+            column: c.clone(),
+            from: l.identity,
+            to: None,
+        });
     }
     if type_changes {
         out.push(Change::AlterColumnType {
@@ -241,20 +328,44 @@ fn column_changes(table: &str, d: &Column, l: &Column) -> Vec<Change> {
         });
     }
     if d.nullable != l.nullable {
-        out.push(Change::AlterColumnNullability { table: t.clone(), column: c.clone(), nullable: d.nullable });
+        out.push(Change::AlterColumnNullability {
+            table: t.clone(),
+            column: c.clone(),
+            nullable: d.nullable,
+        });
     }
     if drop_default_first {
         if desired_default.is_some() {
-            out.push(Change::AlterColumnDefault { table: t.clone(), column: c.clone(), from: None, to: desired_default });
+            out.push(Change::AlterColumnDefault {
+                table: t.clone(),
+                column: c.clone(),
+                from: None,
+                to: desired_default,
+            });
         }
     } else if default_changes {
-        out.push(Change::AlterColumnDefault { table: t.clone(), column: c.clone(), from: live_default, to: desired_default });
+        out.push(Change::AlterColumnDefault {
+            table: t.clone(),
+            column: c.clone(),
+            from: live_default,
+            to: desired_default,
+        });
     }
     if d.identity.is_some() && d.identity != l.identity {
-        out.push(Change::AlterColumnIdentity { table: t.clone(), column: c.clone(), from: l.identity, to: d.identity });
+        out.push(Change::AlterColumnIdentity {
+            table: t.clone(),
+            column: c.clone(),
+            from: l.identity,
+            to: d.identity,
+        });
     }
     if !same_comment(&d.comment, &l.comment) {
-        out.push(Change::SetColumnComment { table: t, column: c, from: l.comment.clone(), to: d.comment.clone() });
+        out.push(Change::SetColumnComment {
+            table: t,
+            column: c,
+            from: l.comment.clone(),
+            to: d.comment.clone(),
+        });
     }
     out
 }

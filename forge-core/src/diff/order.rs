@@ -11,7 +11,10 @@ use super::change::Change;
 
 /// `CreateTable` changes in dependency order, and the `AddForeignKey` changes
 /// deferred to break cycles. `existing` names tables that are already there.
-pub(crate) fn create_plan(tables: &[&Table], existing: &BTreeSet<String>) -> (Vec<Change>, Vec<Change>) {
+pub(crate) fn create_plan(
+    tables: &[&Table],
+    existing: &BTreeSet<String>,
+) -> (Vec<Change>, Vec<Change>) {
     let mut remaining: Vec<&Table> = tables.to_vec();
     remaining.sort_by(|a, b| a.name.cmp(&b.name));
     let mut placed: BTreeSet<String> = BTreeSet::new();
@@ -19,7 +22,9 @@ pub(crate) fn create_plan(tables: &[&Table], existing: &BTreeSet<String>) -> (Ve
     let mut deferred = Vec::new();
     let ready = |table: &Table, placed: &BTreeSet<String>| {
         table.foreign_keys.iter().all(|fk| {
-            fk.referenced_table == table.name || existing.contains(&fk.referenced_table) || placed.contains(&fk.referenced_table)
+            fk.referenced_table == table.name
+                || existing.contains(&fk.referenced_table)
+                || placed.contains(&fk.referenced_table)
         })
     };
     while !remaining.is_empty() {
@@ -34,11 +39,16 @@ pub(crate) fn create_plan(tables: &[&Table], existing: &BTreeSet<String>) -> (Ve
         let table = remaining.remove(0);
         let mut now = clean(table);
         let (inline, later): (Vec<_>, Vec<_>) = now.foreign_keys.drain(..).partition(|fk| {
-            fk.referenced_table == table.name || existing.contains(&fk.referenced_table) || placed.contains(&fk.referenced_table)
+            fk.referenced_table == table.name
+                || existing.contains(&fk.referenced_table)
+                || placed.contains(&fk.referenced_table)
         });
         now.foreign_keys = inline;
         for foreign_key in later {
-            deferred.push(Change::AddForeignKey { table: table.name.clone(), foreign_key });
+            deferred.push(Change::AddForeignKey {
+                table: table.name.clone(),
+                foreign_key,
+            });
         }
         placed.insert(table.name.clone());
         creates.push(Change::CreateTable(now));
@@ -50,7 +60,12 @@ pub(crate) fn create_plan(tables: &[&Table], existing: &BTreeSet<String>) -> (Ve
 /// then referencing tables before the tables they reference.
 pub(crate) fn drop_plan(tables: &[&Table], existing: &BTreeSet<String>) -> Vec<Change> {
     let (creates, deferred) = create_plan(tables, existing);
-    creates.iter().chain(&deferred).rev().map(Change::inverse).collect()
+    creates
+        .iter()
+        .chain(&deferred)
+        .rev()
+        .map(Change::inverse)
+        .collect()
 }
 
 /// The table without what only models carry (`renamed_from`).

@@ -22,14 +22,19 @@ pub(crate) fn apply_renames(desired: &Schema, live: &Schema) -> (Vec<Change>, Sc
             .iter()
             .find(|old| live.table(old).is_some() && desired.table(old).is_none());
         if let Some(old) = old {
-            changes.push(Change::RenameTable { from: old.clone(), to: table.name.clone() });
+            changes.push(Change::RenameTable {
+                from: old.clone(),
+                to: table.name.clone(),
+            });
             rename_table(&mut live, old, &table.name);
         }
     }
 
     for table in &desired.tables {
         for column in &table.columns {
-            let Some(live_table) = live.table(&table.name) else { break };
+            let Some(live_table) = live.table(&table.name) else {
+                break;
+            };
             if live_table.column(&column.name).is_some() {
                 continue;
             }
@@ -136,7 +141,10 @@ pub(crate) fn rename_identifier(expr: &str, from: &str, to: &str) -> String {
             }
             i += 1;
         } else if c == '"' {
-            let end = chars[i + 1..].iter().position(|&x| x == '"').map_or(chars.len(), |p| i + 1 + p);
+            let end = chars[i + 1..]
+                .iter()
+                .position(|&x| x == '"')
+                .map_or(chars.len(), |p| i + 1 + p);
             let name: String = chars[i + 1..end.min(chars.len())].iter().collect();
             if name == from {
                 out.push_str(&format!("\"{}\"", to.replace('"', "\"\"")));
@@ -149,7 +157,10 @@ pub(crate) fn rename_identifier(expr: &str, from: &str, to: &str) -> String {
             }
             i = end + 1;
         } else if is_word(c) && (i == 0 || !is_word(chars[i - 1])) {
-            let end = chars[i..].iter().position(|&x| !is_word(x)).map_or(chars.len(), |p| i + p);
+            let end = chars[i..]
+                .iter()
+                .position(|&x| !is_word(x))
+                .map_or(chars.len(), |p| i + p);
             let word: String = chars[i..end].iter().collect();
             // A qualified name (`t.col`) or function call is left alone unless it is the column.
             if word == from && chars.get(end) != Some(&'(') {
@@ -173,8 +184,17 @@ mod tests {
     #[test]
     fn identifiers_are_renamed_as_whole_words_outside_literals() {
         assert_eq!(rename_identifier("price > 0", "price", "cost"), "cost > 0");
-        assert_eq!(rename_identifier("(price_old > price)", "price", "cost"), "(price_old > cost)");
-        assert_eq!(rename_identifier("\"price\" <> 'price'", "price", "cost"), "\"cost\" <> 'price'");
-        assert_eq!(rename_identifier("x = 'it''s price'", "price", "cost"), "x = 'it''s price'");
+        assert_eq!(
+            rename_identifier("(price_old > price)", "price", "cost"),
+            "(price_old > cost)"
+        );
+        assert_eq!(
+            rename_identifier("\"price\" <> 'price'", "price", "cost"),
+            "\"cost\" <> 'price'"
+        );
+        assert_eq!(
+            rename_identifier("x = 'it''s price'", "price", "cost"),
+            "x = 'it''s price'"
+        );
     }
 }

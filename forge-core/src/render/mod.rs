@@ -21,7 +21,10 @@ impl Statement {
         if !sql.trim_end().ends_with(';') {
             sql.push(';');
         }
-        Statement { sql, warnings: Vec::new() }
+        Statement {
+            sql,
+            warnings: Vec::new(),
+        }
     }
 
     pub fn warn(mut self, why: impl Into<String>) -> Self {
@@ -89,11 +92,19 @@ pub fn inverse(changes: &[Change]) -> Vec<Change> {
 
 /// Both sections of a migration file for `changes`.
 pub fn render_migration(dialect: &dyn Dialect, changes: &[Change]) -> (String, String) {
-    (render_sql(dialect, changes), render_sql(dialect, &inverse(changes)))
+    (
+        render_sql(dialect, changes),
+        render_sql(dialect, &inverse(changes)),
+    )
 }
 
 /// Whether any statement of the script carries a warning.
 pub fn has_warnings(dialect: &dyn Dialect, changes: &[Change]) -> bool {
     let context = Context::for_changes(changes);
-    changes.iter().any(|c| dialect.render(c, &context).iter().any(|s| !s.warnings.is_empty()))
+    changes.iter().any(|c| {
+        dialect
+            .render(c, &context)
+            .iter()
+            .any(|s| !s.warnings.is_empty())
+    })
 }

@@ -6,13 +6,14 @@
 //! partial and expression indexes, constraints other than foreign keys.
 
 use sea_query::{
-    Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index as SeaIndex, IndexOrder, PostgresQueryBuilder, Table as SeaTable,
+    Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index as SeaIndex, IndexOrder,
+    PostgresQueryBuilder, Table as SeaTable,
 };
 
 use crate::diff::{diff, needs_cast, Change, EnumColumn, EnumValuePosition};
 use crate::model::{
-    normalize, CheckConstraint, Column, ColumnType, Deferrable, ForeignKey as ModelForeignKey, Identity, Index, IndexKey,
-    PrimaryKey, ReferentialAction, Schema, Table, UniqueConstraint,
+    normalize, CheckConstraint, Column, ColumnType, Deferrable, ForeignKey as ModelForeignKey,
+    Identity, Index, IndexKey, PrimaryKey, ReferentialAction, Schema, Table, UniqueConstraint,
 };
 
 use super::{Context, Dialect, Statement};
@@ -44,7 +45,11 @@ pub fn type_sql(column_type: &ColumnType) -> String {
 }
 
 fn idents(names: &[String]) -> String {
-    names.iter().map(|n| ident(n)).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn alias(name: &str) -> Alias {
@@ -113,15 +118,27 @@ fn foreign_key_clause(fk: &ModelForeignKey) -> String {
 }
 
 fn primary_key_clause(pk: &PrimaryKey) -> String {
-    format!("CONSTRAINT {} PRIMARY KEY ({})", ident(&pk.name), idents(&pk.columns))
+    format!(
+        "CONSTRAINT {} PRIMARY KEY ({})",
+        ident(&pk.name),
+        idents(&pk.columns)
+    )
 }
 
 fn unique_clause(unique: &UniqueConstraint) -> String {
-    format!("CONSTRAINT {} UNIQUE ({})", ident(&unique.name), idents(&unique.columns))
+    format!(
+        "CONSTRAINT {} UNIQUE ({})",
+        ident(&unique.name),
+        idents(&unique.columns)
+    )
 }
 
 fn check_clause(check: &CheckConstraint) -> String {
-    format!("CONSTRAINT {} CHECK ({})", ident(&check.name), check.expression)
+    format!(
+        "CONSTRAINT {} CHECK ({})",
+        ident(&check.name),
+        check.expression
+    )
 }
 
 fn add_constraint(table: &str, clause: String) -> String {
@@ -129,13 +146,20 @@ fn add_constraint(table: &str, clause: String) -> String {
 }
 
 fn drop_constraint(table: &str, name: &str) -> String {
-    format!("ALTER TABLE {} DROP CONSTRAINT {};", ident(table), ident(name))
+    format!(
+        "ALTER TABLE {} DROP CONSTRAINT {};",
+        ident(table),
+        ident(name)
+    )
 }
 
 fn create_index(table: &str, index: &Index) -> String {
     let plain = index.predicate.is_none()
         && index.method.is_none()
-        && index.keys.iter().all(|k| matches!(k, IndexKey::Column { .. }));
+        && index
+            .keys
+            .iter()
+            .all(|k| matches!(k, IndexKey::Column { .. }));
     if plain {
         let mut statement = SeaIndex::create();
         statement.name(&index.name).table(alias(table));
@@ -157,8 +181,14 @@ fn create_index(table: &str, index: &Index) -> String {
         .keys
         .iter()
         .map(|k| match k {
-            IndexKey::Column { name, descending: false } => ident(name),
-            IndexKey::Column { name, descending: true } => format!("{} DESC", ident(name)),
+            IndexKey::Column {
+                name,
+                descending: false,
+            } => ident(name),
+            IndexKey::Column {
+                name,
+                descending: true,
+            } => format!("{} DESC", ident(name)),
             IndexKey::Expression(e) => format!("({e})"),
         })
         .collect();
@@ -192,13 +222,34 @@ fn create_table(table: &Table) -> Vec<Statement> {
     lines.extend(table.uniques.iter().map(unique_clause));
     lines.extend(table.foreign_keys.iter().map(foreign_key_clause));
     lines.extend(table.checks.iter().map(check_clause));
-    let mut out = vec![Statement::new(format!("CREATE TABLE {} (\n    {}\n);", ident(&table.name), lines.join(",\n    ")))];
-    out.extend(table.indexes.iter().map(|i| Statement::new(create_index(&table.name, i))));
-    if table.comment.as_deref().is_some_and(|c| !c.trim().is_empty()) {
-        out.push(Statement::new(format!("COMMENT ON TABLE {} IS {};", ident(&table.name), comment_value(&table.comment))));
+    let mut out = vec![Statement::new(format!(
+        "CREATE TABLE {} (\n    {}\n);",
+        ident(&table.name),
+        lines.join(",\n    ")
+    ))];
+    out.extend(
+        table
+            .indexes
+            .iter()
+            .map(|i| Statement::new(create_index(&table.name, i))),
+    );
+    if table
+        .comment
+        .as_deref()
+        .is_some_and(|c| !c.trim().is_empty())
+    {
+        out.push(Statement::new(format!(
+            "COMMENT ON TABLE {} IS {};",
+            ident(&table.name),
+            comment_value(&table.comment)
+        )));
     }
     for column in &table.columns {
-        if column.comment.as_deref().is_some_and(|c| !c.trim().is_empty()) {
+        if column
+            .comment
+            .as_deref()
+            .is_some_and(|c| !c.trim().is_empty())
+        {
             out.push(column_comment(&table.name, &column.name, &column.comment));
         }
     }
@@ -206,7 +257,12 @@ fn create_table(table: &Table) -> Vec<Statement> {
 }
 
 fn column_comment(table: &str, column: &str, comment: &Option<String>) -> Statement {
-    Statement::new(format!("COMMENT ON COLUMN {}.{} IS {};", ident(table), ident(column), comment_value(comment)))
+    Statement::new(format!(
+        "COMMENT ON COLUMN {}.{} IS {};",
+        ident(table),
+        ident(column),
+        comment_value(comment)
+    ))
 }
 
 fn add_column(table: &str, column: &Column, context: &Context) -> Vec<Statement> {
@@ -224,7 +280,10 @@ fn add_column(table: &str, column: &Column, context: &Context) -> Vec<Statement>
         }
         (None, None) => {}
     }
-    let sql = SeaTable::alter().table(alias(table)).add_column(&mut def).to_string(PostgresQueryBuilder);
+    let sql = SeaTable::alter()
+        .table(alias(table))
+        .add_column(&mut def)
+        .to_string(PostgresQueryBuilder);
     let mut statement = Statement::new(sql);
     if context.is_existing(table) {
         if !column.nullable && column.default.is_none() && column.identity.is_none() {
@@ -240,7 +299,11 @@ fn add_column(table: &str, column: &Column, context: &Context) -> Vec<Statement>
         }
     }
     let mut out = vec![statement];
-    if column.comment.as_deref().is_some_and(|c| !c.trim().is_empty()) {
+    if column
+        .comment
+        .as_deref()
+        .is_some_and(|c| !c.trim().is_empty())
+    {
         out.push(column_comment(table, &column.name, &column.comment));
     }
     out
@@ -249,11 +312,23 @@ fn add_column(table: &str, column: &Column, context: &Context) -> Vec<Statement>
 /// Defaults evaluated per row make PostgreSQL rewrite the table when the column is added.
 fn is_volatile(default: &str) -> bool {
     let d = normalize::default_expression(default);
-    ["random(", "uuid", "clock_timestamp(", "nextval(", "timeofday("].iter().any(|f| d.contains(f))
+    [
+        "random(",
+        "uuid",
+        "clock_timestamp(",
+        "nextval(",
+        "timeofday(",
+    ]
+    .iter()
+    .any(|f| d.contains(f))
 }
 
 fn alter_column(table: &str, column: &str, action: &str) -> String {
-    format!("ALTER TABLE {} ALTER COLUMN {} {action};", ident(table), ident(column))
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} {action};",
+        ident(table),
+        ident(column)
+    )
 }
 
 /// `USING` expression for a type change without an assignment cast.
@@ -279,8 +354,22 @@ fn binary_coercible(from: &ColumnType, to: &ColumnType) -> bool {
     match (from, to) {
         (Varchar { length: Some(a) }, Varchar { length: Some(b) }) => b >= a,
         (Varchar { .. } | Text, Varchar { length: None } | Text) => true,
-        (Numeric { precision: Some(p1), scale: s1 }, Numeric { precision: Some(p2), scale: s2 }) => s1 == s2 && p2 >= p1,
-        (Numeric { .. }, Numeric { precision: None, .. }) => true,
+        (
+            Numeric {
+                precision: Some(p1),
+                scale: s1,
+            },
+            Numeric {
+                precision: Some(p2),
+                scale: s2,
+            },
+        ) => s1 == s2 && p2 >= p1,
+        (
+            Numeric { .. },
+            Numeric {
+                precision: None, ..
+            },
+        ) => true,
         _ => false,
     }
 }
@@ -295,15 +384,21 @@ fn widening(from: &ColumnType, to: &ColumnType) -> bool {
         SmallInt => Some(1),
         Integer => Some(2),
         BigInt => Some(3),
-        Numeric { precision: None, .. } => Some(4),
+        Numeric {
+            precision: None, ..
+        } => Some(4),
         _ => None,
     };
     match (from, to) {
         (a, b) if rank(a).is_some() && rank(b).is_some() => rank(b) >= rank(a),
         (Real, Double) | (SmallInt | Integer, Double) | (SmallInt, Real) => true,
-        (Char { .. } | Varchar { .. } | Text | Enum { .. } | Uuid, Text | Varchar { length: None }) => true,
+        // Every scalar has a text form.
+        (from, Text | Varchar { length: None }) if !matches!(from, Array { .. } | Bytes) => true,
         (Char { length: a }, Varchar { length: Some(b) }) => b >= a,
-        (Json, Jsonb) | (Jsonb, Json) | (Timestamp, TimestampTz) | (Date, Timestamp | TimestampTz) => true,
+        (Json, Jsonb)
+        | (Jsonb, Json)
+        | (Timestamp, TimestampTz)
+        | (Date, Timestamp | TimestampTz) => true,
         _ => false,
     }
 }
@@ -321,44 +416,80 @@ fn alter_type(table: &str, column: &str, from: &ColumnType, to: &ColumnType) -> 
         ));
     }
     if !binary_coercible(from, to) {
-        statement = statement.warn(format!("rewrites table {table} under an ACCESS EXCLUSIVE lock ({column}: {from} -> {to})"));
+        statement = statement.warn(format!(
+            "rewrites table {table} under an ACCESS EXCLUSIVE lock ({column}: {from} -> {to})"
+        ));
     }
     statement
 }
 
 fn labels(labels: &[String]) -> String {
-    labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", ")
+    labels
+        .iter()
+        .map(|l| literal(l))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Rebuilds an enum type: the old one is renamed away, the new one created,
 /// every column cast to it through text (defaults set aside meanwhile).
-fn recreate_enum(name: &str, from: &[String], to: &[String], columns: &[EnumColumn]) -> Vec<Statement> {
+fn recreate_enum(
+    name: &str,
+    from: &[String],
+    to: &[String],
+    columns: &[EnumColumn],
+) -> Vec<Statement> {
     let old = format!("{name}__forge_old");
     let removed: Vec<&String> = from.iter().filter(|l| !to.contains(l)).collect();
     let why = if removed.is_empty() {
-        format!("rebuilds enum type {name} to reorder its labels, rewriting the tables that use it")
+        format!(
+            "rebuilds enum type {name} as ({}), rewriting the tables that use it",
+            to.join(", ")
+        )
     } else {
         format!(
-            "rebuilds enum type {name} without {}: rows holding them make this fail; update them first",
-            removed.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", ")
+            "rebuilds enum type {name} without {}: rows holding {} make this fail; update them first",
+            removed.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "),
+            if removed.len() == 1 { "that label" } else { "those labels" }
         )
     };
     let mut out = vec![
-        Statement::new(format!("ALTER TYPE {} RENAME TO {};", ident(name), ident(&old))).warn(why),
-        Statement::new(format!("CREATE TYPE {} AS ENUM ({});", ident(name), labels(to))),
+        Statement::new(format!(
+            "ALTER TYPE {} RENAME TO {};",
+            ident(name),
+            ident(&old)
+        ))
+        .warn(why),
+        Statement::new(format!(
+            "CREATE TYPE {} AS ENUM ({});",
+            ident(name),
+            labels(to)
+        )),
     ];
     for c in columns {
         if c.default.is_some() {
-            out.push(Statement::new(alter_column(&c.table, &c.column, "DROP DEFAULT")));
+            out.push(Statement::new(alter_column(
+                &c.table,
+                &c.column,
+                "DROP DEFAULT",
+            )));
         }
-        let (text, target) = if c.array { ("text[]", format!("{}[]", ident(name))) } else { ("text", ident(name)) };
+        let (text, target) = if c.array {
+            ("text[]", format!("{}[]", ident(name)))
+        } else {
+            ("text", ident(name))
+        };
         out.push(Statement::new(alter_column(
             &c.table,
             &c.column,
             &format!("TYPE {target} USING {}::{text}::{target}", ident(&c.column)),
         )));
         if let Some(default) = &c.default {
-            out.push(Statement::new(alter_column(&c.table, &c.column, &format!("SET DEFAULT {default}"))));
+            out.push(Statement::new(alter_column(
+                &c.table,
+                &c.column,
+                &format!("SET DEFAULT {default}"),
+            )));
         }
     }
     out.push(Statement::new(format!("DROP TYPE {};", ident(&old))));

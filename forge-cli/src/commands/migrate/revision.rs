@@ -39,7 +39,11 @@ pub struct RevisionArgs {
     pub merge: bool,
 }
 
-pub async fn exec(args: RevisionArgs, config: &Config, out: &mut Output<'_>) -> CommandResult<Option<ExitCode>> {
+pub async fn exec(
+    args: RevisionArgs,
+    config: &Config,
+    out: &mut Output<'_>,
+) -> CommandResult<Option<ExitCode>> {
     let dir = config.migrations_dir();
     let graph = load_graph(&dir)?;
     let branch_labels: Vec<String> = args.branch_label.iter().cloned().collect();
@@ -62,7 +66,10 @@ pub async fn exec(args: RevisionArgs, config: &Config, out: &mut Output<'_>) -> 
     };
     if args.no_autogenerate {
         let (path, id) = write(&dir, template)?;
-        out.line(format!("Generated {} (revision {id}, empty: write its SQL by hand)", shown(config, &path)))?;
+        out.line(format!(
+            "Generated {} (revision {id}, empty: write its SQL by hand)",
+            shown(config, &path)
+        ))?;
         return Ok(None);
     }
 
@@ -82,23 +89,43 @@ pub async fn exec(args: RevisionArgs, config: &Config, out: &mut Output<'_>) -> 
 
     // Usually one file; two when enum values must be committed before use.
     let mut parents = template.parents.clone();
-    for (i, RevisionBody { message, changes, upgrade_sql, downgrade_sql }) in
-        autogenerate::revision_bodies(&args.message, changes).into_iter().enumerate()
+    for (
+        i,
+        RevisionBody {
+            message,
+            changes,
+            upgrade_sql,
+            downgrade_sql,
+        },
+    ) in autogenerate::revision_bodies(&args.message, changes)
+        .into_iter()
+        .enumerate()
     {
         let first = i == 0;
         let new = NewRevision {
             revision: Some(new_revision_id()),
             parents: parents.clone(),
             message,
-            branch_labels: if first { template.branch_labels.clone() } else { Vec::new() },
-            depends_on: if first { template.depends_on.clone() } else { Vec::new() },
+            branch_labels: if first {
+                template.branch_labels.clone()
+            } else {
+                Vec::new()
+            },
+            depends_on: if first {
+                template.depends_on.clone()
+            } else {
+                Vec::new()
+            },
             upgrade_sql,
             downgrade_sql,
             ..NewRevision::default()
         };
         let warnings = new.upgrade_sql.matches("-- forge:warning").count();
         let (path, id) = write(&dir, new)?;
-        out.line(format!("Generated {} (revision {id})", shown(config, &path)))?;
+        out.line(format!(
+            "Generated {} (revision {id})",
+            shown(config, &path)
+        ))?;
         for change in &changes {
             out.line(format!("  {change}"))?;
         }
@@ -126,7 +153,10 @@ pub fn write_merge(
     let parents: Vec<String> = if revisions.is_empty() {
         graph.heads().into_iter().map(String::from).collect()
     } else {
-        revisions.iter().map(|r| graph.lookup(r).map(|s| s.revision.clone())).collect::<Result<_, _>>()?
+        revisions
+            .iter()
+            .map(|r| graph.lookup(r).map(|s| s.revision.clone()))
+            .collect::<Result<_, _>>()?
     };
     if parents.len() < 2 {
         return Err(Failure::error(format!(
@@ -146,7 +176,11 @@ pub fn write_merge(
         ..NewRevision::default()
     };
     let (path, id) = write(&config.migrations_dir(), new)?;
-    out.line(format!("Generated {} (revision {id}, merging {})", shown(config, &path), parents.join(", ")))?;
+    out.line(format!(
+        "Generated {} (revision {id}, merging {})",
+        shown(config, &path),
+        parents.join(", ")
+    ))?;
     Ok(path)
 }
 
@@ -173,7 +207,11 @@ fn check_writable(dir: &Path) -> CommandResult<()> {
 /// The parents of a new revision: the only head, `--head`, or none for the
 /// first. `--head` names a head, or any revision when the new one starts a
 /// labelled branch there.
-fn parents(graph: &RevisionGraph, head: Option<&str>, new_branch: bool) -> CommandResult<Vec<String>> {
+fn parents(
+    graph: &RevisionGraph,
+    head: Option<&str>,
+    new_branch: bool,
+) -> CommandResult<Vec<String>> {
     let heads = graph.heads();
     match head {
         Some("base") => Ok(Vec::new()),
@@ -205,5 +243,8 @@ fn write(dir: &Path, new: NewRevision) -> CommandResult<(PathBuf, String)> {
 
 /// The path relative to the project root when it is inside it.
 fn shown(config: &Config, path: &Path) -> String {
-    path.strip_prefix(&config.root).unwrap_or(path).display().to_string()
+    path.strip_prefix(&config.root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
