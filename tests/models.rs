@@ -144,3 +144,44 @@ fn schema_dump_json_is_the_registry_schema() {
         serde_json::from_str(&run.stdout).expect("the dump parses back into the model");
     assert_eq!(dumped, forge::registry::schema().unwrap());
 }
+
+/// The example's models, created in a real database with plain DDL, read back
+/// from the catalog: the database holds exactly what the models describe.
+#[tokio::test]
+async fn the_example_schema_created_in_postgres_reads_back_identical() {
+    let db = forge_tests::TestDatabase::create().await;
+    let desired = forge::registry::schema().unwrap();
+    db.execute(&forge::render::postgres::schema_ddl(&desired))
+        .await;
+
+    let columns: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, is_nullable::text FROM information_schema.columns
+         WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let expected: Vec<(String, String, String)> = desired
+        .tables
+        .iter()
+        .flat_map(|t| {
+            t.columns.iter().map(|c| {
+                (
+                    t.name.clone(),
+                    c.name.clone(),
+                    if c.nullable { "YES" } else { "NO" }.to_string(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(columns, expected);
+
+    let mut connection = db.pool.acquire().await.unwrap();
+    let live = forge::introspect::postgres::introspect(&mut connection, "public")
+        .await
+        .unwrap();
+    assert_eq!(
+        live, desired,
+        "introspection of the created schema differs from the models"
+    );
+}

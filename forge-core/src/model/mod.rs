@@ -83,7 +83,10 @@ pub struct PrimaryKey {
     pub columns: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Equality compares the predicate and expression keys by
+/// [`normalize::comparison_key`]: PostgreSQL stores `WHERE deleted_at IS NULL`
+/// as `(deleted_at IS NULL)`, and both describe the same index.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Index {
     pub name: String,
     pub keys: Vec<IndexKey>,
@@ -97,7 +100,7 @@ pub struct Index {
 }
 
 /// One key of an index: a column (optionally descending) or an expression.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IndexKey {
     Column {
@@ -110,7 +113,10 @@ pub enum IndexKey {
 
 impl IndexKey {
     pub fn column(name: impl Into<String>) -> Self {
-        IndexKey::Column { name: name.into(), descending: false }
+        IndexKey::Column {
+            name: name.into(),
+            descending: false,
+        }
     }
 }
 
@@ -167,9 +173,20 @@ impl ReferentialAction {
         let key: String = text
             .trim()
             .chars()
-            .map(|c| if c == '_' || c == '-' { ' ' } else { c.to_ascii_lowercase() })
+            .map(|c| {
+                if c == '_' || c == '-' {
+                    ' '
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
             .collect();
-        match key.split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
+        match key
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .as_str()
+        {
             "no action" => Some(ReferentialAction::NoAction),
             "restrict" => Some(ReferentialAction::Restrict),
             "cascade" => Some(ReferentialAction::Cascade),
@@ -195,7 +212,10 @@ impl Deferrable {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Equality compares the expressions by [`normalize::comparison_key`]:
+/// PostgreSQL stores `price > 0` as `(price > (0)::double precision)`, and both
+/// describe the same constraint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckConstraint {
     pub name: String,
     /// The boolean expression, as written in the model or as the database reports it.
@@ -209,6 +229,49 @@ pub struct EnumType {
     /// Labels in their declared order (the order is part of the type).
     pub labels: Vec<String>,
 }
+
+impl PartialEq for Index {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.unique == other.unique
+            && self.method == other.method
+            && self.keys == other.keys
+            && self.predicate.as_deref().map(normalize::comparison_key)
+                == other.predicate.as_deref().map(normalize::comparison_key)
+    }
+}
+impl Eq for Index {}
+
+impl PartialEq for IndexKey {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (
+                IndexKey::Column {
+                    name: a,
+                    descending: da,
+                },
+                IndexKey::Column {
+                    name: b,
+                    descending: db,
+                },
+            ) => a == b && da == db,
+            (IndexKey::Expression(a), IndexKey::Expression(b)) => {
+                normalize::comparison_key(a) == normalize::comparison_key(b)
+            }
+            _ => false,
+        }
+    }
+}
+impl Eq for IndexKey {}
+
+impl PartialEq for CheckConstraint {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && normalize::comparison_key(&self.expression)
+                == normalize::comparison_key(&other.expression)
+    }
+}
+impl Eq for CheckConstraint {}
 
 impl Schema {
     pub fn table(&self, name: &str) -> Option<&Table> {
