@@ -16,7 +16,11 @@ const PASSWORD: &str = "k8s-Sup3r-s3cret";
 /// A project whose [k8s] section points at the fake kubectl and the test database.
 fn k8s_project(db: &TestDatabase, extra: &str) -> Project {
     let project = Project::new(db);
-    let timeout = if extra.contains("forward_timeout") { "" } else { "forward_timeout = 10\n" };
+    let timeout = if extra.contains("forward_timeout") {
+        ""
+    } else {
+        "forward_timeout = 10\n"
+    };
     project.write_config(&format!(
         "[k8s]\nnamespace = \"forge-test\"\ndatabase = \"{}\"\nuser = \"postgres\"\nkubectl = \"{FAKE_KUBECTL}\"\nlocal_port = 0\n{timeout}{extra}",
         db.name
@@ -35,7 +39,9 @@ fn log_path(project: &Project) -> PathBuf {
 
 fn command(project: &Project, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = project.command(args);
-    command.env("FAKE_KUBECTL_LOG", log_path(project)).env("POSTGRES_PASSWORD", PASSWORD);
+    command
+        .env("FAKE_KUBECTL_LOG", log_path(project))
+        .env("POSTGRES_PASSWORD", PASSWORD);
     for (name, value) in env {
         command.env(name, value);
     }
@@ -44,13 +50,18 @@ fn command(project: &Project, args: &[&str], env: &[(&str, &str)]) -> Command {
 }
 
 fn run(project: &Project, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let output = command(project, args, env).output().expect("run api-forge-cli");
+    let output = command(project, args, env)
+        .output()
+        .expect("run api-forge-cli");
     let run = Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     };
-    assert!(!run.stdout.contains(PASSWORD) && !run.stderr.contains(PASSWORD), "the password leaked:\n{run:?}");
+    assert!(
+        !run.stdout.contains(PASSWORD) && !run.stderr.contains(PASSWORD),
+        "the password leaked:\n{run:?}"
+    );
     run
 }
 
@@ -72,20 +83,40 @@ fn assert_no_kubectl_left(project: &Project) {
     let calls = invocations(project);
     let deadline = Instant::now() + Duration::from_millis(500);
     for (pid, args) in &calls {
-        assert!(!args.contains(PASSWORD), "the password was on kubectl's command line: {args}");
+        assert!(
+            !args.contains(PASSWORD),
+            "the password was on kubectl's command line: {args}"
+        );
         while alive(*pid) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert!(!alive(*pid), "kubectl `{args}` (pid {pid}) survived the command");
+        assert!(
+            !alive(*pid),
+            "kubectl `{args}` (pid {pid}) survived the command"
+        );
     }
 }
 
 fn port_forwards(project: &Project) -> Vec<String> {
-    invocations(project).into_iter().map(|(_, args)| args).filter(|a| a.starts_with("port-forward")).collect()
+    invocations(project)
+        .into_iter()
+        .map(|(_, args)| args)
+        .filter(|a| a.starts_with("port-forward"))
+        .collect()
 }
 
-fn migration(revision: &str, parents: &str, message: &str, upgrade: &str, downgrade: &str) -> String {
-    let parents = if parents.is_empty() { String::new() } else { format!("-- forge:parents    {parents}\n") };
+fn migration(
+    revision: &str,
+    parents: &str,
+    message: &str,
+    upgrade: &str,
+    downgrade: &str,
+) -> String {
+    let parents = if parents.is_empty() {
+        String::new()
+    } else {
+        format!("-- forge:parents    {parents}\n")
+    };
     format!(
         "-- forge:revision   {revision}\n{parents}-- forge:message    {message}\n-- forge:created    2025-01-01T00:00:00Z\n\n-- forge:upgrade\n{upgrade}\n\n-- forge:downgrade\n{downgrade}\n"
     )
@@ -97,13 +128,48 @@ fn write_migration(project: &Project, file: &str, text: &str) {
 
 /// a1 (widgets) with two children, b2 (gadgets) and c3 (things): two heads.
 fn write_branched_migrations(project: &Project) {
-    write_migration(project, "20250101_0000_widgets.sql", &migration("aaaaaaaaaaa1", "", "create widgets", "CREATE TABLE widgets (id integer PRIMARY KEY);", "DROP TABLE widgets;"));
-    write_migration(project, "20250101_0001_gadgets.sql", &migration("bbbbbbbbbbb2", "aaaaaaaaaaa1", "create gadgets", "CREATE TABLE gadgets (id integer PRIMARY KEY);", "DROP TABLE gadgets;"));
-    write_migration(project, "20250101_0002_things.sql", &migration("ccccccccccc3", "aaaaaaaaaaa1", "create things", "CREATE TABLE things (id integer PRIMARY KEY);", "DROP TABLE things;"));
+    write_migration(
+        project,
+        "20250101_0000_widgets.sql",
+        &migration(
+            "aaaaaaaaaaa1",
+            "",
+            "create widgets",
+            "CREATE TABLE widgets (id integer PRIMARY KEY);",
+            "DROP TABLE widgets;",
+        ),
+    );
+    write_migration(
+        project,
+        "20250101_0001_gadgets.sql",
+        &migration(
+            "bbbbbbbbbbb2",
+            "aaaaaaaaaaa1",
+            "create gadgets",
+            "CREATE TABLE gadgets (id integer PRIMARY KEY);",
+            "DROP TABLE gadgets;",
+        ),
+    );
+    write_migration(
+        project,
+        "20250101_0002_things.sql",
+        &migration(
+            "ccccccccccc3",
+            "aaaaaaaaaaa1",
+            "create things",
+            "CREATE TABLE things (id integer PRIMARY KEY);",
+            "DROP TABLE things;",
+        ),
+    );
 }
 
 async fn tables(db: &TestDatabase) -> Vec<String> {
-    sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").fetch_all(&db.pool).await.unwrap()
+    sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap()
 }
 
 /// A child process killed on drop, so a failing test leaves nothing running.
@@ -146,7 +212,11 @@ fn wait_for(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) 
 }
 
 fn one_error_sentence(run: &Run) {
-    let errors: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
     assert_eq!(errors.len(), 1, "expected one error line:\n{}", run.stderr);
 }
 
@@ -165,14 +235,32 @@ async fn every_migrate_subcommand_runs_through_the_port_forward() {
 
     assert!(k8s(&["current"]).success().stdout.contains("base"));
     let heads = k8s(&["heads"]).success().stdout;
-    assert!(heads.contains("bbbbbbbbbbb2") && heads.contains("ccccccccccc3"), "{heads}");
+    assert!(
+        heads.contains("bbbbbbbbbbb2") && heads.contains("ccccccccccc3"),
+        "{heads}"
+    );
     assert!(k8s(&["history"]).success().stdout.contains("aaaaaaaaaaa1"));
-    assert!(k8s(&["show", "aaaaaaaaaaa1"]).success().stdout.contains("create widgets"));
+    assert!(k8s(&["show", "aaaaaaaaaaa1"])
+        .success()
+        .stdout
+        .contains("create widgets"));
 
     k8s(&["upgrade"]).success();
-    assert_eq!(tables(&db).await, ["forge_history", "forge_version", "gadgets", "things", "widgets"]);
+    assert_eq!(
+        tables(&db).await,
+        [
+            "forge_history",
+            "forge_version",
+            "gadgets",
+            "things",
+            "widgets"
+        ]
+    );
     let current = k8s(&["current"]).success().stdout;
-    assert!(current.contains("bbbbbbbbbbb2") && current.contains("ccccccccccc3"), "{current}");
+    assert!(
+        current.contains("bbbbbbbbbbb2") && current.contains("ccccccccccc3"),
+        "{current}"
+    );
 
     k8s(&["merge", "--message", "join branches"]).success();
     assert_eq!(project.version_files().len(), 4);
@@ -186,11 +274,18 @@ async fn every_migrate_subcommand_runs_through_the_port_forward() {
     k8s(&["downgrade", "base"]).success();
     assert_eq!(tables(&db).await, ["forge_history", "forge_version"]);
     k8s(&["stamp", "heads"]).success();
-    assert!(k8s(&["current"]).success().stdout.contains("(head)") || !k8s(&["current"]).stdout.contains("base"));
+    assert!(
+        k8s(&["current"]).success().stdout.contains("(head)")
+            || !k8s(&["current"]).stdout.contains("base")
+    );
 
     // Each online command started exactly one forward; all of them are gone.
     let online = 14;
-    assert!(port_forwards(&project).len() >= online, "{:?}", invocations(&project));
+    assert!(
+        port_forwards(&project).len() >= online,
+        "{:?}",
+        invocations(&project)
+    );
     assert_no_kubectl_left(&project);
 }
 
@@ -199,13 +294,49 @@ async fn a_sql_range_starts_no_forward_and_needs_no_password() {
     let db = TestDatabase::create().await;
     let project = k8s_project(&db, "");
     write_branched_migrations(&project);
-    let mut cmd = command(&project, &["k8s", "db", "migrate", "upgrade", "--sql", "aaaaaaaaaaa1:bbbbbbbbbbb2", "--kubectl", "/nonexistent/kubectl"], &[]);
+    let mut cmd = command(
+        &project,
+        &[
+            "k8s",
+            "db",
+            "migrate",
+            "upgrade",
+            "--sql",
+            "aaaaaaaaaaa1:bbbbbbbbbbb2",
+            "--kubectl",
+            "/nonexistent/kubectl",
+        ],
+        &[],
+    );
     cmd.env_remove("POSTGRES_PASSWORD");
     let output = cmd.output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("CREATE TABLE gadgets"));
-    let down = run(&project, &["k8s", "db", "migrate", "downgrade", "--sql", "bbbbbbbbbbb2:aaaaaaaaaaa1", "--kubectl", "/nonexistent/kubectl"], &[]).success();
-    assert!(down.stdout.contains("DROP TABLE gadgets"), "{}", down.stdout);
+    let down = run(
+        &project,
+        &[
+            "k8s",
+            "db",
+            "migrate",
+            "downgrade",
+            "--sql",
+            "bbbbbbbbbbb2:aaaaaaaaaaa1",
+            "--kubectl",
+            "/nonexistent/kubectl",
+        ],
+        &[],
+    )
+    .success();
+    assert!(
+        down.stdout.contains("DROP TABLE gadgets"),
+        "{}",
+        down.stdout
+    );
     assert!(invocations(&project).is_empty());
 }
 
@@ -218,8 +349,18 @@ async fn the_forward_is_stopped_after_success() {
     run(&project, &["k8s", "db", "migrate", "current"], &[]).success();
     let calls = invocations(&project);
     assert_eq!(calls.len(), 2, "{calls:?}");
-    assert!(calls[0].1.starts_with("get pods -n forge-test -l app.kubernetes.io/name=postgres -o json"), "{calls:?}");
-    assert!(calls[1].1.starts_with("port-forward -n forge-test pod/postgres-0 "), "{calls:?}");
+    assert!(
+        calls[0]
+            .1
+            .starts_with("get pods -n forge-test -l app.kubernetes.io/name=postgres -o json"),
+        "{calls:?}"
+    );
+    assert!(
+        calls[1]
+            .1
+            .starts_with("port-forward -n forge-test pod/postgres-0 "),
+        "{calls:?}"
+    );
     assert_no_kubectl_left(&project);
 }
 
@@ -227,29 +368,68 @@ async fn the_forward_is_stopped_after_success() {
 async fn the_forward_is_stopped_after_a_failed_migration_and_the_database_is_unchanged() {
     let db = TestDatabase::create().await;
     let project = k8s_project(&db, "");
-    write_migration(&project, "20250101_0000_broken.sql", &migration("aaaaaaaaaaa1", "", "broken", "CREATE TABLE widgets (id integer);\nSELECT no_such_function();", "DROP TABLE widgets;"));
+    write_migration(
+        &project,
+        "20250101_0000_broken.sql",
+        &migration(
+            "aaaaaaaaaaa1",
+            "",
+            "broken",
+            "CREATE TABLE widgets (id integer);\nSELECT no_such_function();",
+            "DROP TABLE widgets;",
+        ),
+    );
     // The fake ignores SIGTERM: only Forge's own kill ends it.
-    let failed = run(&project, &["k8s", "db", "migrate", "upgrade"], &[("FAKE_KUBECTL_IGNORE_TERM", "1")]).expect_code(2);
-    assert!(failed.stderr.contains("no_such_function"), "{}", failed.stderr);
+    let failed = run(
+        &project,
+        &["k8s", "db", "migrate", "upgrade"],
+        &[("FAKE_KUBECTL_IGNORE_TERM", "1")],
+    )
+    .expect_code(2);
+    assert!(
+        failed.stderr.contains("no_such_function"),
+        "{}",
+        failed.stderr
+    );
     assert!(!tables(&db).await.contains(&"widgets".to_string()));
     assert_no_kubectl_left(&project);
 }
 
 fn interrupt_while_forwarding(signal: &str) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let db = runtime.block_on(TestDatabase::create());
     let project = k8s_project(&db, "forward_timeout = 60\n");
-    let mut cmd = command(&project, &["k8s", "db", "migrate", "current"], &[("FAKE_KUBECTL_FORWARD", "hang"), ("FAKE_KUBECTL_IGNORE_TERM", "1")]);
+    let mut cmd = command(
+        &project,
+        &["k8s", "db", "migrate", "current"],
+        &[
+            ("FAKE_KUBECTL_FORWARD", "hang"),
+            ("FAKE_KUBECTL_IGNORE_TERM", "1"),
+        ],
+    );
     cmd.stdout(Stdio::null()).stderr(Stdio::piped());
     let mut child = Spawned(cmd.spawn().unwrap());
-    wait_for("the port-forward to start", Duration::from_secs(10), || !port_forwards(&project).is_empty());
+    wait_for("the port-forward to start", Duration::from_secs(10), || {
+        !port_forwards(&project).is_empty()
+    });
     std::thread::sleep(Duration::from_millis(200));
-    let sent = Command::new("kill").args([&format!("-{signal}"), &child.0.id().to_string()]).status().unwrap();
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &child.0.id().to_string()])
+        .status()
+        .unwrap();
     assert!(sent.success());
-    let status = child.wait_timeout(Duration::from_secs(10)).expect("the command exits after the signal");
+    let status = child
+        .wait_timeout(Duration::from_secs(10))
+        .expect("the command exits after the signal");
     let stderr = child.stderr();
     assert_eq!(status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(&format!("interrupted by SIG{signal}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("interrupted by SIG{signal}")),
+        "{stderr}"
+    );
     assert_no_kubectl_left(&project);
     drop(db);
 }
@@ -266,11 +446,28 @@ fn sigterm_stops_the_forward() {
 
 #[test]
 fn sigint_during_a_migration_stops_the_forward_and_the_migration_is_rolled_back() {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let db = runtime.block_on(TestDatabase::create());
     let project = k8s_project(&db, "");
-    write_migration(&project, "20250101_0000_slow.sql", &migration("aaaaaaaaaaa1", "", "slow", "CREATE TABLE widgets (id integer);\nSELECT pg_sleep(4);", "DROP TABLE widgets;"));
-    let mut cmd = command(&project, &["k8s", "db", "migrate", "upgrade"], &[("FAKE_KUBECTL_IGNORE_TERM", "1")]);
+    write_migration(
+        &project,
+        "20250101_0000_slow.sql",
+        &migration(
+            "aaaaaaaaaaa1",
+            "",
+            "slow",
+            "CREATE TABLE widgets (id integer);\nSELECT pg_sleep(4);",
+            "DROP TABLE widgets;",
+        ),
+    );
+    let mut cmd = command(
+        &project,
+        &["k8s", "db", "migrate", "upgrade"],
+        &[("FAKE_KUBECTL_IGNORE_TERM", "1")],
+    );
     cmd.stdout(Stdio::null()).stderr(Stdio::piped());
     let mut child = Spawned(cmd.spawn().unwrap());
     let sleeping = || {
@@ -283,8 +480,13 @@ fn sigint_during_a_migration_stops_the_forward_and_the_migration_is_rolled_back(
         })
     };
     wait_for("the migration to run", Duration::from_secs(20), sleeping);
-    Command::new("kill").args(["-INT", &child.0.id().to_string()]).status().unwrap();
-    let status = child.wait_timeout(Duration::from_secs(10)).expect("the command exits after SIGINT");
+    Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child
+        .wait_timeout(Duration::from_secs(10))
+        .expect("the command exits after SIGINT");
     let stderr = child.stderr();
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert_no_kubectl_left(&project);
@@ -310,9 +512,24 @@ async fn a_busy_local_port_is_a_clear_error() {
     let holder = TcpListener::bind("127.0.0.1:0").unwrap();
     let busy = holder.local_addr().unwrap().port().to_string();
     let project = k8s_project(&db, "");
-    let failed = run(&project, &["k8s", "db", "migrate", "current", "--local-port", &busy], &[]).expect_code(2);
-    assert!(failed.stderr.contains(&format!("local port {busy} is already in use")), "{}", failed.stderr);
-    assert!(failed.stderr.contains("local_port = 0"), "{}", failed.stderr);
+    let failed = run(
+        &project,
+        &["k8s", "db", "migrate", "current", "--local-port", &busy],
+        &[],
+    )
+    .expect_code(2);
+    assert!(
+        failed
+            .stderr
+            .contains(&format!("local port {busy} is already in use")),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed.stderr.contains("local_port = 0"),
+        "{}",
+        failed.stderr
+    );
     assert!(port_forwards(&project).is_empty());
     assert_no_kubectl_left(&project);
 }
@@ -323,7 +540,10 @@ async fn local_port_zero_picks_a_free_port() {
     let project = k8s_project(&db, "");
     run(&project, &["k8s", "db", "migrate", "current"], &[]).success();
     let forward = &port_forwards(&project)[0];
-    let ports = forward.split_whitespace().find(|w| w.ends_with(":5432")).unwrap();
+    let ports = forward
+        .split_whitespace()
+        .find(|w| w.ends_with(":5432"))
+        .unwrap();
     let local: u16 = ports.trim_end_matches(":5432").parse().unwrap();
     assert!(local != 0 && local != 54320, "{forward}");
 }
@@ -332,11 +552,29 @@ async fn local_port_zero_picks_a_free_port() {
 async fn a_port_that_is_not_a_number_is_bad_input() {
     let db = TestDatabase::create().await;
     let project = k8s_project(&db, "");
-    let flag = run(&project, &["k8s", "db", "migrate", "current", "--local-port", "fivefour"], &[]).expect_code(2);
+    let flag = run(
+        &project,
+        &[
+            "k8s",
+            "db",
+            "migrate",
+            "current",
+            "--local-port",
+            "fivefour",
+        ],
+        &[],
+    )
+    .expect_code(2);
     assert!(flag.stderr.contains("--local-port"), "{}", flag.stderr);
-    project.write_config(&format!("[k8s]\nkubectl = \"{FAKE_KUBECTL}\"\nlocal_port = \"fivefour\"\n"));
+    project.write_config(&format!(
+        "[k8s]\nkubectl = \"{FAKE_KUBECTL}\"\nlocal_port = \"fivefour\"\n"
+    ));
     let file = run(&project, &["k8s", "db", "migrate", "current"], &[]).expect_code(2);
-    assert!(file.stderr.contains("k8s.local_port") && file.stderr.contains("forge.toml"), "{}", file.stderr);
+    assert!(
+        file.stderr.contains("k8s.local_port") && file.stderr.contains("forge.toml"),
+        "{}",
+        file.stderr
+    );
     assert!(invocations(&project).is_empty());
 }
 
@@ -346,7 +584,15 @@ async fn a_port_that_is_not_a_number_is_bad_input() {
 async fn a_slow_forward_is_waited_for() {
     let db = TestDatabase::create().await;
     let project = k8s_project(&db, "");
-    run(&project, &["k8s", "db", "migrate", "current"], &[("FAKE_KUBECTL_FORWARD", "slow"), ("FAKE_KUBECTL_DELAY_MS", "1500")]).success();
+    run(
+        &project,
+        &["k8s", "db", "migrate", "current"],
+        &[
+            ("FAKE_KUBECTL_FORWARD", "slow"),
+            ("FAKE_KUBECTL_DELAY_MS", "1500"),
+        ],
+    )
+    .success();
     assert_no_kubectl_left(&project);
 }
 
@@ -354,8 +600,20 @@ async fn a_slow_forward_is_waited_for() {
 async fn a_forward_that_never_answers_times_out() {
     let db = TestDatabase::create().await;
     let project = k8s_project(&db, "forward_timeout = 1\n");
-    let failed = run(&project, &["k8s", "db", "migrate", "current"], &[("FAKE_KUBECTL_FORWARD", "slow"), ("FAKE_KUBECTL_DELAY_MS", "5000")]).expect_code(2);
-    assert!(failed.stderr.contains("did not answer") && failed.stderr.contains("within 1s"), "{}", failed.stderr);
+    let failed = run(
+        &project,
+        &["k8s", "db", "migrate", "current"],
+        &[
+            ("FAKE_KUBECTL_FORWARD", "slow"),
+            ("FAKE_KUBECTL_DELAY_MS", "5000"),
+        ],
+    )
+    .expect_code(2);
+    assert!(
+        failed.stderr.contains("did not answer") && failed.stderr.contains("within 1s"),
+        "{}",
+        failed.stderr
+    );
     assert_no_kubectl_left(&project);
 }
 
@@ -363,9 +621,20 @@ async fn a_forward_that_never_answers_times_out() {
 async fn a_forward_that_exits_at_once_shows_kubectls_error() {
     let db = TestDatabase::create().await;
     let project = k8s_project(&db, "");
-    let failed = run(&project, &["k8s", "db", "migrate", "current"], &[("FAKE_KUBECTL_FORWARD", "exit")]).expect_code(2);
+    let failed = run(
+        &project,
+        &["k8s", "db", "migrate", "current"],
+        &[("FAKE_KUBECTL_FORWARD", "exit")],
+    )
+    .expect_code(2);
     one_error_sentence(&failed);
-    assert!(failed.stderr.contains("unable to forward port because pod is not running"), "{}", failed.stderr);
+    assert!(
+        failed
+            .stderr
+            .contains("unable to forward port because pod is not running"),
+        "{}",
+        failed.stderr
+    );
     assert_no_kubectl_left(&project);
 }
 
@@ -373,9 +642,18 @@ async fn a_forward_that_exits_at_once_shows_kubectls_error() {
 async fn a_forward_that_dies_midway_is_explained() {
     let db = TestDatabase::create().await;
     let project = k8s_project(&db, "");
-    let failed = run(&project, &["k8s", "db", "migrate", "upgrade"], &[("FAKE_KUBECTL_FORWARD", "die")]).expect_code(2);
+    let failed = run(
+        &project,
+        &["k8s", "db", "migrate", "upgrade"],
+        &[("FAKE_KUBECTL_FORWARD", "die")],
+    )
+    .expect_code(2);
     one_error_sentence(&failed);
-    assert!(failed.stderr.contains("lost connection to pod"), "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("lost connection to pod"),
+        "{}",
+        failed.stderr
+    );
     assert_no_kubectl_left(&project);
 }
 
@@ -385,9 +663,26 @@ async fn a_forward_that_dies_midway_is_explained() {
 async fn no_pod_names_the_namespace_and_the_selector() {
     let db = TestDatabase::create().await;
     let project = k8s_project(&db, "");
-    let failed = run(&project, &["k8s", "db", "migrate", "current", "--namespace", "elsewhere"], &[("FAKE_KUBECTL_PODS", "none")]).expect_code(2);
+    let failed = run(
+        &project,
+        &[
+            "k8s",
+            "db",
+            "migrate",
+            "current",
+            "--namespace",
+            "elsewhere",
+        ],
+        &[("FAKE_KUBECTL_PODS", "none")],
+    )
+    .expect_code(2);
     one_error_sentence(&failed);
-    assert!(failed.stderr.contains("`elsewhere`") && failed.stderr.contains("`app.kubernetes.io/name=postgres`"), "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("`elsewhere`")
+            && failed.stderr.contains("`app.kubernetes.io/name=postgres`"),
+        "{}",
+        failed.stderr
+    );
     assert!(port_forwards(&project).is_empty());
 }
 
@@ -395,8 +690,18 @@ async fn no_pod_names_the_namespace_and_the_selector() {
 async fn a_pod_that_is_not_ready_is_a_clear_error() {
     let db = TestDatabase::create().await;
     let project = k8s_project(&db, "");
-    let failed = run(&project, &["k8s", "db", "migrate", "current"], &[("FAKE_KUBECTL_PODS", "not-ready")]).expect_code(2);
-    assert!(failed.stderr.contains("is Ready") && failed.stderr.contains("postgres-0 is Running, not Ready"), "{}", failed.stderr);
+    let failed = run(
+        &project,
+        &["k8s", "db", "migrate", "current"],
+        &[("FAKE_KUBECTL_PODS", "not-ready")],
+    )
+    .expect_code(2);
+    assert!(
+        failed.stderr.contains("is Ready")
+            && failed.stderr.contains("postgres-0 is Running, not Ready"),
+        "{}",
+        failed.stderr
+    );
     assert!(failed.stderr.contains("`forge-test`"), "{}", failed.stderr);
     assert!(port_forwards(&project).is_empty());
 }
@@ -410,29 +715,61 @@ async fn the_ready_pod_of_a_fixture_is_chosen() {
         {"metadata":{"name":"pg-a","deletionTimestamp":"2025-01-01T00:00:00Z"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}},
         {"metadata":{"name":"pg-b"},"status":{"phase":"Pending","conditions":[{"type":"Ready","status":"False"}]}},
         {"metadata":{"name":"pg-c"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}]}"#).unwrap();
-    run(&project, &["k8s", "db", "migrate", "current"], &[("FAKE_KUBECTL_PODS", fixture.to_str().unwrap())]).success();
-    assert!(port_forwards(&project)[0].contains("pod/pg-c"), "{:?}", port_forwards(&project));
+    run(
+        &project,
+        &["k8s", "db", "migrate", "current"],
+        &[("FAKE_KUBECTL_PODS", fixture.to_str().unwrap())],
+    )
+    .success();
+    assert!(
+        port_forwards(&project)[0].contains("pod/pg-c"),
+        "{:?}",
+        port_forwards(&project)
+    );
 }
 
 // --- bad input: one sentence, exit 2, nothing running, nothing changed ---
+
+/// Extra flags, extra environment, and what the error must say.
+type BadInput<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
 
 #[tokio::test]
 async fn bad_input_is_one_sentence_and_changes_nothing() {
     let db = TestDatabase::create().await;
     let project = k8s_project(&db, "");
     write_branched_migrations(&project);
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
-        (vec!["--kubectl", "/nonexistent/kubectl"], vec![], "kubectl was not found"),
-        (vec![], vec![("FAKE_KUBECTL_CLUSTER", "unreachable")], "was refused"),
-        (vec!["--context", "staging"], vec![("FAKE_KUBECTL_CONTEXTS", "prod")], "context \"staging\" does not exist"),
-        (vec!["--selector", "app in (postgres"], vec![], "unable to parse requirement"),
+    let cases: Vec<BadInput> = vec![
+        (
+            vec!["--kubectl", "/nonexistent/kubectl"],
+            vec![],
+            "kubectl was not found",
+        ),
+        (
+            vec![],
+            vec![("FAKE_KUBECTL_CLUSTER", "unreachable")],
+            "was refused",
+        ),
+        (
+            vec!["--context", "staging"],
+            vec![("FAKE_KUBECTL_CONTEXTS", "prod")],
+            "context \"staging\" does not exist",
+        ),
+        (
+            vec!["--selector", "app in (postgres"],
+            vec![],
+            "unable to parse requirement",
+        ),
     ];
     for (flags, env, expected) in cases {
         let mut args = vec!["k8s", "db", "migrate", "upgrade"];
         args.extend(flags);
         let failed = run(&project, &args, &env).expect_code(2);
         one_error_sentence(&failed);
-        assert!(failed.stderr.contains(expected), "{args:?}: {}", failed.stderr);
+        assert!(
+            failed.stderr.contains(expected),
+            "{args:?}: {}",
+            failed.stderr
+        );
         assert!(port_forwards(&project).is_empty());
     }
     // A missing password without a terminal: nothing is even asked of kubectl.
@@ -441,7 +778,10 @@ async fn bad_input_is_one_sentence_and_changes_nothing() {
     let output = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("POSTGRES_PASSWORD is not set and there is no terminal"), "{stderr}");
+    assert!(
+        stderr.contains("POSTGRES_PASSWORD is not set and there is no terminal"),
+        "{stderr}"
+    );
     assert_no_kubectl_left(&project);
     assert!(tables(&db).await.is_empty(), "the database changed");
 }
@@ -450,9 +790,19 @@ async fn bad_input_is_one_sentence_and_changes_nothing() {
 async fn the_context_and_namespace_pass_through_to_kubectl() {
     let db = TestDatabase::create().await;
     let project = k8s_project(&db, "context = \"from-file\"\n");
-    run(&project, &["k8s", "--context", "prod", "db", "migrate", "current"], &[("K8S_NAMESPACE", "from-env")]).success();
+    run(
+        &project,
+        &["k8s", "--context", "prod", "db", "migrate", "current"],
+        &[("K8S_NAMESPACE", "from-env")],
+    )
+    .success();
     let calls = invocations(&project);
-    assert!(calls.iter().all(|(_, args)| args.contains("--context prod") && args.contains("-n from-env")), "{calls:?}");
+    assert!(
+        calls
+            .iter()
+            .all(|(_, args)| args.contains("--context prod") && args.contains("-n from-env")),
+        "{calls:?}"
+    );
 }
 
 // --- secrets ---
@@ -470,11 +820,26 @@ async fn the_password_never_appears_in_output_errors_json_or_kubectls_command_li
     write_branched_migrations(&project);
     // `run` asserts the password is in no output; these cover success, --json and errors.
     run(&project, &["k8s", "db", "migrate", "upgrade"], &[]).success();
-    run(&project, &["k8s", "db", "migrate", "current", "--json"], &[]).success();
+    run(
+        &project,
+        &["k8s", "db", "migrate", "current", "--json"],
+        &[],
+    )
+    .success();
     run(&project, &["k8s", "db", "verify", "--json"], &[]);
     run(&project, &["k8s", "db", "verify"], &[]);
-    run(&project, &["k8s", "db", "migrate", "upgrade"], &[("FAKE_KUBECTL_FORWARD", "die")]).expect_code(2);
-    run(&project, &["k8s", "db", "migrate", "show", "nosuchrev"], &[]).expect_code(2);
+    run(
+        &project,
+        &["k8s", "db", "migrate", "upgrade"],
+        &[("FAKE_KUBECTL_FORWARD", "die")],
+    )
+    .expect_code(2);
+    run(
+        &project,
+        &["k8s", "db", "migrate", "show", "nosuchrev"],
+        &[],
+    )
+    .expect_code(2);
     let log = std::fs::read_to_string(log_path(&project)).unwrap();
     assert!(!log.contains(PASSWORD), "{log}");
     assert_no_kubectl_left(&project);
@@ -483,8 +848,12 @@ async fn the_password_never_appears_in_output_errors_json_or_kubectls_command_li
 }
 
 async fn drop_role(role: &str) {
-    let admin = sqlx::PgPool::connect(&forge_tests::postgres::server_url()).await.unwrap();
-    let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {role}")).execute(&admin).await;
+    let admin = sqlx::PgPool::connect(&forge_tests::postgres::server_url())
+        .await
+        .unwrap();
+    let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {role}"))
+        .execute(&admin)
+        .await;
 }
 
 // --- external databases ---
@@ -521,15 +890,28 @@ async fn external_mode_requires_tls_unless_the_url_says_otherwise() {
         }
     });
     let project = k8s_project(&db, "");
-    project.write_config(&format!("[k8s]\nbundled = false\nexternal_url = \"postgres://app@127.0.0.1:{port}/appdb\"\n"));
+    project.write_config(&format!(
+        "[k8s]\nbundled = false\nexternal_url = \"postgres://app@127.0.0.1:{port}/appdb\"\n"
+    ));
     let failed = run(&project, &["k8s", "db", "migrate", "current"], &[]).expect_code(2);
     one_error_sentence(&failed);
     assert!(failed.stderr.contains("requires TLS"), "{}", failed.stderr);
-    assert!(failed.stderr.contains("sslmode=disable"), "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("sslmode=disable"),
+        "{}",
+        failed.stderr
+    );
     // The local server offers TLS: without sslmode in the URL it is used.
-    project.write_config(&format!("[k8s]\nbundled = false\nexternal_url = \"{}\"\n", plain_url(&db)));
+    project.write_config(&format!(
+        "[k8s]\nbundled = false\nexternal_url = \"{}\"\n",
+        plain_url(&db)
+    ));
     let verify = run(&project, &["k8s", "db", "verify"], &[]);
-    assert!(verify.stdout.contains("OK    tls") && verify.stdout.contains("in use"), "{}", verify.stdout);
+    assert!(
+        verify.stdout.contains("OK    tls") && verify.stdout.contains("in use"),
+        "{}",
+        verify.stdout
+    );
 }
 
 #[tokio::test]

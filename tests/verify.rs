@@ -13,18 +13,29 @@ struct Roles {
 impl Roles {
     fn new(db: &TestDatabase) -> Roles {
         let suffix = &db.name[db.name.len() - 8..];
-        Roles { owner: format!("v_owner_{suffix}"), app: format!("v_app_{suffix}"), reader: format!("v_reader_{suffix}") }
+        Roles {
+            owner: format!("v_owner_{suffix}"),
+            app: format!("v_app_{suffix}"),
+            reader: format!("v_reader_{suffix}"),
+        }
     }
 
     fn config(&self) -> String {
-        format!("[verify]\nschema_owner = \"{}\"\napp_user = \"{}\"\nreadonly_user = \"{}\"\n", self.owner, self.app, self.reader)
+        format!(
+            "[verify]\nschema_owner = \"{}\"\napp_user = \"{}\"\nreadonly_user = \"{}\"\n",
+            self.owner, self.app, self.reader
+        )
     }
 
     async fn drop_all(self, db: TestDatabase) {
         drop(db);
-        let admin = sqlx::PgPool::connect(&forge_tests::postgres::server_url()).await.unwrap();
+        let admin = sqlx::PgPool::connect(&forge_tests::postgres::server_url())
+            .await
+            .unwrap();
         for role in [&self.owner, &self.app, &self.reader] {
-            let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {role}")).execute(&admin).await;
+            let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {role}"))
+                .execute(&admin)
+                .await;
         }
     }
 }
@@ -47,7 +58,11 @@ fn line<'a>(run: &'a Run, name: &str) -> &'a str {
 }
 
 fn migration(revision: &str, parents: &str, upgrade: &str) -> String {
-    let parents = if parents.is_empty() { String::new() } else { format!("-- forge:parents    {parents}\n") };
+    let parents = if parents.is_empty() {
+        String::new()
+    } else {
+        format!("-- forge:parents    {parents}\n")
+    };
     format!("-- forge:revision   {revision}\n{parents}-- forge:message    m {revision}\n-- forge:created    2025-01-01T00:00:00Z\n\n-- forge:upgrade\n{upgrade}\n\n-- forge:downgrade\nSELECT 1;\n")
 }
 
@@ -68,10 +83,22 @@ async fn roles_and_privileges_as_configured_are_ok() {
     project.write_config(&format!("schema = \"app\"\n{}", roles.config()));
     let run = verify(&project, &[]);
     assert!(line(&run, "connection").starts_with("OK"), "{}", run.stdout);
-    assert!(line(&run, "schema").starts_with("OK") && line(&run, "schema").contains(owner.as_str()), "{}", run.stdout);
-    assert!(line(&run, "schema_owner").starts_with("OK"), "{}", run.stdout);
+    assert!(
+        line(&run, "schema").starts_with("OK") && line(&run, "schema").contains(owner.as_str()),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line(&run, "schema_owner").starts_with("OK"),
+        "{}",
+        run.stdout
+    );
     assert!(line(&run, "app_user").starts_with("OK"), "{}", run.stdout);
-    assert!(line(&run, "readonly_user").starts_with("OK"), "{}", run.stdout);
+    assert!(
+        line(&run, "readonly_user").starts_with("OK"),
+        "{}",
+        run.stdout
+    );
     assert!(line(&run, "migrations").starts_with("OK"), "{}", run.stdout);
     roles.drop_all(db).await;
 }
@@ -92,9 +119,23 @@ async fn risky_but_working_settings_are_warnings() {
     let project = Project::with_url(&format!("{}?sslmode=disable", plain_url(&db)));
     project.write_config(&roles.config());
     let run = verify(&project, &[]);
-    assert!(line(&run, "tls").starts_with("WARN") && line(&run, "tls").contains("not encrypted"), "{}", run.stdout);
-    assert!(line(&run, "schema_owner").starts_with("WARN") && line(&run, "schema_owner").contains("NOLOGIN"), "{}", run.stdout);
-    assert!(line(&run, "readonly_user").starts_with("WARN") && line(&run, "readonly_user").contains("items"), "{}", run.stdout);
+    assert!(
+        line(&run, "tls").starts_with("WARN") && line(&run, "tls").contains("not encrypted"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line(&run, "schema_owner").starts_with("WARN")
+            && line(&run, "schema_owner").contains("NOLOGIN"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line(&run, "readonly_user").starts_with("WARN")
+            && line(&run, "readonly_user").contains("items"),
+        "{}",
+        run.stdout
+    );
     assert!(line(&run, "app_user").starts_with("OK"), "{}", run.stdout);
     roles.drop_all(db).await;
 }
@@ -115,11 +156,34 @@ async fn missing_roles_and_privileges_fail_with_exit_1() {
     let project = Project::new(&db);
     project.write_config(&roles.config());
     let run = verify(&project, &[]).expect_code(1);
-    assert!(line(&run, "schema").starts_with("FAIL") && line(&run, "schema").contains("expected"), "{}", run.stdout);
-    assert!(line(&run, "schema_owner").starts_with("FAIL") && line(&run, "schema_owner").contains("does not exist"), "{}", run.stdout);
-    assert!(line(&run, "app_user").starts_with("FAIL") && line(&run, "app_user").contains("lacks CREATE"), "{}", run.stdout);
-    assert!(line(&run, "readonly_user").starts_with("FAIL") && line(&run, "readonly_user").contains("secret"), "{}", run.stdout);
-    assert!(run.stdout.lines().last().unwrap().contains("FAIL"), "{}", run.stdout);
+    assert!(
+        line(&run, "schema").starts_with("FAIL") && line(&run, "schema").contains("expected"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line(&run, "schema_owner").starts_with("FAIL")
+            && line(&run, "schema_owner").contains("does not exist"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line(&run, "app_user").starts_with("FAIL")
+            && line(&run, "app_user").contains("lacks CREATE"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line(&run, "readonly_user").starts_with("FAIL")
+            && line(&run, "readonly_user").contains("secret"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.lines().last().unwrap().contains("FAIL"),
+        "{}",
+        run.stdout
+    );
     roles.drop_all(db).await;
 }
 
@@ -128,7 +192,11 @@ async fn role_checks_are_skipped_when_none_are_configured() {
     let db = TestDatabase::create().await;
     let project = Project::new(&db);
     let run = verify(&project, &[]);
-    assert!(line(&run, "roles").starts_with("SKIP") && line(&run, "roles").contains("[verify]"), "{}", run.stdout);
+    assert!(
+        line(&run, "roles").starts_with("SKIP") && line(&run, "roles").contains("[verify]"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test]
@@ -136,30 +204,70 @@ async fn the_migration_state_is_checked_pending_edited_and_unknown() {
     let db = TestDatabase::create().await;
     let project = Project::new(&db);
     let first = project.versions_dir().join("20250101_0000_a.sql");
-    std::fs::write(&first, migration("aaaaaaaaaaa1", "", "CREATE TABLE widgets (id integer);")).unwrap();
-    std::fs::write(project.versions_dir().join("20250101_0001_b.sql"), migration("bbbbbbbbbbb2", "aaaaaaaaaaa1", "CREATE TABLE gadgets (id integer);")).unwrap();
+    std::fs::write(
+        &first,
+        migration("aaaaaaaaaaa1", "", "CREATE TABLE widgets (id integer);"),
+    )
+    .unwrap();
+    std::fs::write(
+        project.versions_dir().join("20250101_0001_b.sql"),
+        migration(
+            "bbbbbbbbbbb2",
+            "aaaaaaaaaaa1",
+            "CREATE TABLE gadgets (id integer);",
+        ),
+    )
+    .unwrap();
     let run = verify(&project, &[]);
-    assert!(line(&run, "migrations").starts_with("WARN") && line(&run, "migrations").contains("2 of 2 pending"), "{}", run.stdout);
+    assert!(
+        line(&run, "migrations").starts_with("WARN")
+            && line(&run, "migrations").contains("2 of 2 pending"),
+        "{}",
+        run.stdout
+    );
 
-    project.cli(&["migrate", "upgrade", "aaaaaaaaaaa1"]).success();
+    project
+        .cli(&["migrate", "upgrade", "aaaaaaaaaaa1"])
+        .success();
     let run = verify(&project, &[]);
-    assert!(line(&run, "migrations").contains("1 of 2 pending"), "{}", run.stdout);
+    assert!(
+        line(&run, "migrations").contains("1 of 2 pending"),
+        "{}",
+        run.stdout
+    );
     assert!(line(&run, "checksums").starts_with("OK"), "{}", run.stdout);
 
-    std::fs::write(&first, migration("aaaaaaaaaaa1", "", "CREATE TABLE widgets (id bigint);")).unwrap();
+    std::fs::write(
+        &first,
+        migration("aaaaaaaaaaa1", "", "CREATE TABLE widgets (id bigint);"),
+    )
+    .unwrap();
     let run = verify(&project, &[]).expect_code(1);
-    assert!(line(&run, "checksums").starts_with("FAIL") && line(&run, "checksums").contains("aaaaaaaaaaa1"), "{}", run.stdout);
+    assert!(
+        line(&run, "checksums").starts_with("FAIL")
+            && line(&run, "checksums").contains("aaaaaaaaaaa1"),
+        "{}",
+        run.stdout
+    );
 
-    db.execute("UPDATE forge_version SET version_num = 'fffffffffff9'").await;
+    db.execute("UPDATE forge_version SET version_num = 'fffffffffff9'")
+        .await;
     let run = verify(&project, &[]).expect_code(1);
-    assert!(line(&run, "migrations").starts_with("FAIL") && line(&run, "migrations").contains("fffffffffff9"), "{}", run.stdout);
+    assert!(
+        line(&run, "migrations").starts_with("FAIL")
+            && line(&run, "migrations").contains("fffffffffff9"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test]
 async fn a_database_that_matches_the_models_at_head_verifies_clean_with_exit_0() {
     let db = TestDatabase::create().await;
     let project = Project::new(&db);
-    project.cli(&["migrate", "revision", "initial schema", "--autogenerate"]).success();
+    project
+        .cli(&["migrate", "revision", "initial schema", "--autogenerate"])
+        .success();
     project.cli(&["migrate", "upgrade"]).success();
     let run = verify(&project, &[]).success();
     assert!(line(&run, "drift").starts_with("OK"), "{}", run.stdout);
@@ -169,9 +277,16 @@ async fn a_database_that_matches_the_models_at_head_verifies_clean_with_exit_0()
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    db.execute(&format!("ALTER TABLE \"{table}\" ADD COLUMN hand_made integer")).await;
+    db.execute(&format!(
+        "ALTER TABLE \"{table}\" ADD COLUMN hand_made integer"
+    ))
+    .await;
     let run = verify(&project, &[]).expect_code(1);
-    assert!(line(&run, "drift").starts_with("FAIL") && line(&run, "drift").contains("hand_made"), "{}", run.stdout);
+    assert!(
+        line(&run, "drift").starts_with("FAIL") && line(&run, "drift").contains("hand_made"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test]
@@ -179,9 +294,22 @@ async fn json_output_has_every_check_and_the_summary() {
     let db = TestDatabase::create().await;
     let project = Project::new(&db);
     let run = verify(&project, &["--json"]);
-    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
-    let names: Vec<&str> = json["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    for expected in ["connection", "tls", "schema", "roles", "migrations", "drift"] {
+    let json: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    let names: Vec<&str> = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "connection",
+        "tls",
+        "schema",
+        "roles",
+        "migrations",
+        "drift",
+    ] {
         assert!(names.contains(&expected), "{names:?}");
     }
     assert_eq!(json["transport"], "direct");
@@ -193,7 +321,14 @@ async fn json_output_has_every_check_and_the_summary() {
 async fn an_unreachable_database_is_a_failed_connection_and_skips_the_rest() {
     let project = Project::with_url("postgres://postgres:hunter2hunter@127.0.0.1:1/nowhere");
     let run = verify(&project, &[]).expect_code(1);
-    assert!(line(&run, "connection").starts_with("FAIL"), "{}", run.stdout);
+    assert!(
+        line(&run, "connection").starts_with("FAIL"),
+        "{}",
+        run.stdout
+    );
     assert!(line(&run, "drift").starts_with("SKIP"), "{}", run.stdout);
-    assert!(!run.stdout.contains("hunter2hunter") && !run.stderr.contains("hunter2hunter"), "{run:?}");
+    assert!(
+        !run.stdout.contains("hunter2hunter") && !run.stderr.contains("hunter2hunter"),
+        "{run:?}"
+    );
 }

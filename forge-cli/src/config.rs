@@ -220,7 +220,9 @@ impl Config {
 /// a source excerpt, and for a wrong type it does not name the key.
 fn describe_error(text: &str, error: &toml::de::Error) -> String {
     let message = error.message().trim().replace('\n', " ");
-    let Some(span) = error.span() else { return message };
+    let Some(span) = error.span() else {
+        return message;
+    };
     let start = span.start.min(text.len());
     let line_number = text[..start].matches('\n').count() + 1;
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -231,7 +233,9 @@ fn describe_error(text: &str, error: &toml::de::Error) -> String {
         .map(str::trim)
         .find(|l| l.starts_with('[') && !l.starts_with("[["))
         .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
-    let key = line.split_once('=').map(|(key, _)| key.trim().trim_matches('"').to_string());
+    let key = line
+        .split_once('=')
+        .map(|(key, _)| key.trim().trim_matches('"').to_string());
     let name = match (table, key) {
         (Some(table), Some(key)) => Some(format!("{table}.{key}")),
         (None, Some(key)) => Some(key),
@@ -242,8 +246,12 @@ fn describe_error(text: &str, error: &toml::de::Error) -> String {
         Some(name) => format!("`{name}` (line {line_number}): {message}"),
         None => format!("line {line_number}: {message}"),
     };
-    if line.split_once('=').is_some_and(|(key, _)| key.trim() == "password") {
-        sentence.push_str("; a password does not belong in forge.toml, set POSTGRES_PASSWORD instead");
+    if line
+        .split_once('=')
+        .is_some_and(|(key, _)| key.trim() == "password")
+    {
+        sentence
+            .push_str("; a password does not belong in forge.toml, set POSTGRES_PASSWORD instead");
     }
     sentence
 }
@@ -284,7 +292,8 @@ mod tests {
 
     #[test]
     fn an_unknown_key_is_named_with_its_table_and_line() {
-        let err = Config::parse("[database]\nurl = \"postgres://x\"\nshema = \"public\"\n").unwrap_err();
+        let err =
+            Config::parse("[database]\nurl = \"postgres://x\"\nshema = \"public\"\n").unwrap_err();
         assert!(err.contains("`database.shema` (line 3)"), "{err}");
     }
 
@@ -297,8 +306,12 @@ mod tests {
     #[test]
     fn the_password_comes_from_the_environment_and_never_shows_in_debug() {
         let mut config = Config::parse("").unwrap();
-        config.apply_environment(|name| (name == "POSTGRES_PASSWORD").then(|| "hunter2".to_string()));
-        assert_eq!(config.k8s.password.as_ref().map(Secret::expose), Some("hunter2"));
+        config
+            .apply_environment(|name| (name == "POSTGRES_PASSWORD").then(|| "hunter2".to_string()));
+        assert_eq!(
+            config.k8s.password.as_ref().map(Secret::expose),
+            Some("hunter2")
+        );
         assert!(!format!("{config:?}").contains("hunter2"));
     }
 

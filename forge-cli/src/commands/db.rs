@@ -10,7 +10,11 @@ use crate::config::Config;
 use crate::failure::CommandResult;
 use crate::output::Output;
 
-pub async fn exec(command: DbCommand, config: &Config, out: &mut Output<'_>) -> CommandResult<Option<ExitCode>> {
+pub async fn exec(
+    command: DbCommand,
+    config: &Config,
+    out: &mut Output<'_>,
+) -> CommandResult<Option<ExitCode>> {
     match command {
         DbCommand::Verify(args) => verify::exec(args, config, Transport::Direct, out).await,
     }

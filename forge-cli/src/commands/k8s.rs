@@ -26,7 +26,12 @@ enum Work {
 }
 
 impl Work {
-    async fn run(self, config: &Config, transport: Transport, out: &mut Output<'_>) -> CommandResult<Option<ExitCode>> {
+    async fn run(
+        self,
+        config: &Config,
+        transport: Transport,
+        out: &mut Output<'_>,
+    ) -> CommandResult<Option<ExitCode>> {
         match self {
             Work::Migrate(command) => migrate::exec(command, config, out).await,
             Work::Verify(args) => verify::exec(args, config, transport, out).await,
@@ -34,7 +39,11 @@ impl Work {
     }
 }
 
-pub async fn exec(args: K8sArgs, config: &Config, out: &mut Output<'_>) -> CommandResult<Option<ExitCode>> {
+pub async fn exec(
+    args: K8sArgs,
+    config: &Config,
+    out: &mut Output<'_>,
+) -> CommandResult<Option<ExitCode>> {
     let mut config = config.clone();
     apply_flags(&args.target, &mut config.k8s);
     let work = match args.command {
@@ -74,7 +83,12 @@ fn apply_flags(flags: &K8sTarget, k8s: &mut K8sConfig) {
 
 /// `upgrade`/`downgrade --sql FROM:TO`: a script between two named revisions.
 fn is_offline(command: &MigrateCommand) -> bool {
-    let range = |revision: &str| matches!(revision.parse::<RevisionSpec>(), Ok(RevisionSpec::Range { .. }));
+    let range = |revision: &str| {
+        matches!(
+            revision.parse::<RevisionSpec>(),
+            Ok(RevisionSpec::Range { .. })
+        )
+    };
     match command {
         MigrateCommand::Upgrade(args) => args.sql && range(&args.revision),
         MigrateCommand::Downgrade(args) => args.sql && range(&args.revision),
@@ -83,10 +97,18 @@ fn is_offline(command: &MigrateCommand) -> bool {
 }
 
 /// Bundled PostgreSQL: pod by label, port-forward, run, stop kubectl.
-async fn bundled(work: Work, mut config: Config, out: &mut Output<'_>, interrupts: &mut Interrupts) -> CommandResult<Option<ExitCode>> {
+async fn bundled(
+    work: Work,
+    mut config: Config,
+    out: &mut Output<'_>,
+    interrupts: &mut Interrupts,
+) -> CommandResult<Option<ExitCode>> {
     let k8s = config.k8s.clone();
     validate(&k8s)?;
-    let target = format!("database `{}` in namespace `{}`", k8s.database, k8s.namespace);
+    let target = format!(
+        "database `{}` in namespace `{}`",
+        k8s.database, k8s.namespace
+    );
     let password = k8s::resolve_password(k8s.password.as_ref(), &k8s.user, &target)?;
     let kubectl = Kubectl::new(&k8s.kubectl, k8s.context.as_deref());
     let pods = tokio::select! {
@@ -94,7 +116,13 @@ async fn bundled(work: Work, mut config: Config, out: &mut Output<'_>, interrupt
         name = interrupts.recv() => return Err(interrupted(name)),
     };
     let pod = k8s::choose_pod(&k8s::parse_pods(&pods)?, &k8s.namespace, &k8s.selector)?;
-    let mut forward = PortForward::spawn(&kubectl, &k8s.namespace, &pod.name, k8s.local_port, k8s.remote_port)?;
+    let mut forward = PortForward::spawn(
+        &kubectl,
+        &k8s.namespace,
+        &pod.name,
+        k8s.local_port,
+        k8s.remote_port,
+    )?;
     let secrets = secrets(&password);
     let mut ready = false;
     let outcome = async {
@@ -103,9 +131,28 @@ async fn bundled(work: Work, mut config: Config, out: &mut Output<'_>, interrupt
             name = interrupts.recv() => return Err(interrupted(name)),
         }
         ready = true;
-        status(&format!("forwarding 127.0.0.1:{} -> pod/{}:{} in namespace `{}`", forward.port(), pod.name, k8s.remote_port, k8s.namespace));
-        config.database.url = Some(k8s::forward_url(&k8s.user, &password, forward.port(), &k8s.database));
-        run_redacted(work, &config, Transport::PortForward, out, interrupts, &secrets).await
+        status(&format!(
+            "forwarding 127.0.0.1:{} -> pod/{}:{} in namespace `{}`",
+            forward.port(),
+            pod.name,
+            k8s.remote_port,
+            k8s.namespace
+        ));
+        config.database.url = Some(k8s::forward_url(
+            &k8s.user,
+            &password,
+            forward.port(),
+            &k8s.database,
+        ));
+        run_redacted(
+            work,
+            &config,
+            Transport::PortForward,
+            out,
+            interrupts,
+            &secrets,
+        )
+        .await
     }
     .await;
     // If kubectl died while the command ran, its own words explain the failure.
@@ -125,7 +172,12 @@ async fn bundled(work: Work, mut config: Config, out: &mut Output<'_>, interrupt
 }
 
 /// External PostgreSQL: the URL from [k8s] external_url, TLS unless it says otherwise.
-async fn external(work: Work, mut config: Config, out: &mut Output<'_>, interrupts: &mut Interrupts) -> CommandResult<Option<ExitCode>> {
+async fn external(
+    work: Work,
+    mut config: Config,
+    out: &mut Output<'_>,
+    interrupts: &mut Interrupts,
+) -> CommandResult<Option<ExitCode>> {
     let k8s = config.k8s.clone();
     let Some(url) = k8s.external_url.clone() else {
         return Err(Failure::error("[k8s] bundled = false, but no [k8s] external_url says where the database is")
@@ -141,8 +193,10 @@ async fn external(work: Work, mut config: Config, out: &mut Output<'_>, interrup
         let password = k8s::resolve_password(k8s.password.as_ref(), &user, &target)?;
         secrets = self::secrets(&password);
         k8s::with_password(&url, &password).ok_or_else(|| {
-            Failure::error(format!("[k8s] external_url {target} names no user to log in as"))
-                .with_hint("write it as postgres://USER@HOST/DATABASE")
+            Failure::error(format!(
+                "[k8s] external_url {target} names no user to log in as"
+            ))
+            .with_hint("write it as postgres://USER@HOST/DATABASE")
         })?
     };
     let tls_chosen = k8s::has_sslmode(&url);
@@ -168,14 +222,15 @@ async fn run_redacted(
     secrets: &[String],
 ) -> CommandResult<Option<ExitCode>> {
     let terminal = out.is_terminal();
-    let mut redacting = Redacting::new(out, secrets.to_vec());
-    let mut scoped = Output::new(&mut redacting, terminal);
-    let result = tokio::select! {
-        result = work.run(config, transport, &mut scoped) => result,
-        name = interrupts.recv() => Err(interrupted(name)),
+    let result = {
+        // Dropped at the end of this block, which flushes what is left.
+        let mut redacting = Redacting::new(out, secrets.to_vec());
+        let mut scoped = Output::new(&mut redacting, terminal);
+        tokio::select! {
+            result = work.run(config, transport, &mut scoped) => result,
+            name = interrupts.recv() => Err(interrupted(name)),
+        }
     };
-    drop(scoped);
-    drop(redacting);
     result.map_err(|failure| {
         let message = Redacting::scrub(secrets, failure.message());
         let hint = failure.hint().map(|h| Redacting::scrub(secrets, h));
@@ -208,13 +263,17 @@ fn user_of(url: &str) -> Option<String> {
 /// Settings that would make kubectl fail obscurely, as one sentence.
 fn validate(k8s: &K8sConfig) -> Result<(), Failure> {
     if k8s.namespace.trim().is_empty() {
-        return Err(Failure::error("the namespace is empty").with_hint("set [k8s] namespace, K8S_NAMESPACE or --namespace"));
+        return Err(Failure::error("the namespace is empty")
+            .with_hint("set [k8s] namespace, K8S_NAMESPACE or --namespace"));
     }
     if k8s.selector.trim().is_empty() {
-        return Err(Failure::error("the pod selector is empty").with_hint("set [k8s] selector (e.g. app.kubernetes.io/name=postgres) or --selector"));
+        return Err(Failure::error("the pod selector is empty")
+            .with_hint("set [k8s] selector (e.g. app.kubernetes.io/name=postgres) or --selector"));
     }
     if k8s.remote_port == 0 {
-        return Err(Failure::error("[k8s] remote_port is 0; the database port in the pod is usually 5432"));
+        return Err(Failure::error(
+            "[k8s] remote_port is 0; the database port in the pod is usually 5432",
+        ));
     }
     Ok(())
 }
@@ -227,7 +286,11 @@ fn status(text: &str) {
 }
 
 fn rebuild(failure: &Failure, message: String, hint: Option<String>) -> Failure {
-    let rebuilt = if failure.exit_code() == 1 { Failure::problem(message) } else { Failure::error(message) };
+    let rebuilt = if failure.exit_code() == 1 {
+        Failure::problem(message)
+    } else {
+        Failure::error(message)
+    };
     match hint {
         Some(hint) => rebuilt.with_hint(hint),
         None => rebuilt,
@@ -247,8 +310,10 @@ struct Interrupts {
 
 impl Interrupts {
     fn install() -> Result<Interrupts, Failure> {
-        let int = signal(SignalKind::interrupt()).map_err(|e| Failure::error(format!("cannot handle SIGINT: {e}")))?;
-        let term = signal(SignalKind::terminate()).map_err(|e| Failure::error(format!("cannot handle SIGTERM: {e}")))?;
+        let int = signal(SignalKind::interrupt())
+            .map_err(|e| Failure::error(format!("cannot handle SIGINT: {e}")))?;
+        let term = signal(SignalKind::terminate())
+            .map_err(|e| Failure::error(format!("cannot handle SIGTERM: {e}")))?;
         Ok(Interrupts { int, term })
     }
 

@@ -23,7 +23,12 @@ struct JsonReport<'a> {
     checks: &'a [verify::Check],
 }
 
-pub async fn exec(args: VerifyArgs, config: &Config, transport: Transport, out: &mut Output<'_>) -> CommandResult<Option<ExitCode>> {
+pub async fn exec(
+    args: VerifyArgs,
+    config: &Config,
+    transport: Transport,
+    out: &mut Output<'_>,
+) -> CommandResult<Option<ExitCode>> {
     let url = config.database_url()?;
     let expect = Expectations {
         schema: config.database.schema.clone(),
@@ -38,12 +43,30 @@ pub async fn exec(args: VerifyArgs, config: &Config, transport: Transport, out: 
     let report = verify::verify(url, &expect).await;
     let summary = report.summary();
     if args.json {
-        out.json(&JsonReport { target: redact_url(url), transport, ok: !report.failed(), summary, checks: &report.checks })?;
+        out.json(&JsonReport {
+            target: redact_url(url),
+            transport,
+            ok: !report.failed(),
+            summary,
+            checks: &report.checks,
+        })?;
     } else {
-        let rows: Vec<Vec<String>> =
-            report.checks.iter().map(|c| vec![c.status.label().to_string(), c.name.clone(), c.detail.clone()]).collect();
+        let rows: Vec<Vec<String>> = report
+            .checks
+            .iter()
+            .map(|c| {
+                vec![
+                    c.status.label().to_string(),
+                    c.name.clone(),
+                    c.detail.clone(),
+                ]
+            })
+            .collect();
         out.rows(&rows)?;
-        out.line(format!("{} OK, {} WARN, {} FAIL, {} skipped", summary.ok, summary.warn, summary.fail, summary.skip))?;
+        out.line(format!(
+            "{} OK, {} WARN, {} FAIL, {} skipped",
+            summary.ok, summary.warn, summary.fail, summary.skip
+        ))?;
     }
     Ok(report.failed().then(|| ExitCode::from(1)))
 }

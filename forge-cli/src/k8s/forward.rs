@@ -32,7 +32,13 @@ impl PortForward {
     /// Starts `kubectl port-forward` to `pod` (it is not ready yet: see
     /// [`PortForward::wait_ready`]). `local_port` 0 picks a free port; a busy
     /// one is an error, because a probe would otherwise reach whatever holds it.
-    pub fn spawn(kubectl: &Kubectl, namespace: &str, pod: &str, local_port: u16, remote_port: u16) -> Result<PortForward, Failure> {
+    pub fn spawn(
+        kubectl: &Kubectl,
+        namespace: &str,
+        pod: &str,
+        local_port: u16,
+        remote_port: u16,
+    ) -> Result<PortForward, Failure> {
         let port = local_port_to_use(local_port)?;
         let mut command = kubectl.port_forward(namespace, pod, port, remote_port);
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -48,7 +54,13 @@ impl PortForward {
         if let Some(err) = child.stderr.take() {
             readers.push(tokio::spawn(drain(err, Some(stderr.clone()))));
         }
-        Ok(PortForward { child, port, description: format!("pod/{pod} in namespace `{namespace}`"), stderr, readers })
+        Ok(PortForward {
+            child,
+            port,
+            description: format!("pod/{pod} in namespace `{namespace}`"),
+            stderr,
+            readers,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -65,7 +77,9 @@ impl PortForward {
                 return Err(Failure::error(format!("kubectl port-forward to {} exited before the port answered: {stderr}", self.description))
                     .with_hint("check the pod with `kubectl get pods` and `kubectl describe pod`, then run the command again"));
             }
-            if let Ok(Ok(_probe)) = tokio::time::timeout(PROBE_TIMEOUT, TcpStream::connect(address)).await {
+            if let Ok(Ok(_probe)) =
+                tokio::time::timeout(PROBE_TIMEOUT, TcpStream::connect(address)).await
+            {
                 return Ok(());
             }
             if Instant::now() >= deadline {
@@ -89,7 +103,9 @@ impl PortForward {
             let _ = tokio::time::timeout(Duration::from_secs(1), reader).await;
         }
         let said = self.stderr.lock().map(|s| s.clone()).unwrap_or_default();
-        let code = status.code().map_or_else(|| "a signal".to_string(), |c| format!("code {c}"));
+        let code = status
+            .code()
+            .map_or_else(|| "a signal".to_string(), |c| format!("code {c}"));
         Some(format!("{} (exit {code})", one_line(&said)))
     }
 
@@ -172,7 +188,13 @@ mod tests {
         let holder = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let busy = holder.local_addr().unwrap().port();
         let failure = local_port_to_use(busy).unwrap_err();
-        assert!(failure.message().contains(&format!("local port {busy} is already in use")), "{}", failure.message());
+        assert!(
+            failure
+                .message()
+                .contains(&format!("local port {busy} is already in use")),
+            "{}",
+            failure.message()
+        );
         assert_ne!(local_port_to_use(0).unwrap(), 0);
     }
 }

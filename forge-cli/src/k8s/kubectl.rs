@@ -20,7 +20,10 @@ pub struct Kubectl {
 
 impl Kubectl {
     pub fn new(program: &str, context: Option<&str>) -> Kubectl {
-        Kubectl { program: program.to_string(), context: context.map(str::to_string) }
+        Kubectl {
+            program: program.to_string(),
+            context: context.map(str::to_string),
+        }
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -35,7 +38,8 @@ impl Kubectl {
 
     /// `kubectl get pods -n NS -l SELECTOR -o json`: the JSON pod list.
     pub async fn get_pods(&self, namespace: &str, selector: &str) -> Result<String, Failure> {
-        let mut command = self.command(&["get", "pods", "-n", namespace, "-l", selector, "-o", "json"]);
+        let mut command =
+            self.command(&["get", "pods", "-n", namespace, "-l", selector, "-o", "json"]);
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
         let output = match tokio::time::timeout(GET_TIMEOUT, command.output()).await {
             Err(_) => {
@@ -50,7 +54,9 @@ impl Kubectl {
         };
         if !output.status.success() {
             let stderr = one_line(&String::from_utf8_lossy(&output.stderr));
-            let hint = if stderr.contains("unable to parse requirement") || stderr.contains("selector") {
+            let hint = if stderr.contains("unable to parse requirement")
+                || stderr.contains("selector")
+            {
                 "check the label selector ([k8s] selector or --selector), written key=value[,key=value]".to_string()
             } else {
                 self.cluster_hint()
@@ -60,24 +66,47 @@ impl Kubectl {
             ))
             .with_hint(hint));
         }
-        String::from_utf8(output.stdout).map_err(|_| Failure::error("kubectl printed a pod list that is not UTF-8"))
+        String::from_utf8(output.stdout)
+            .map_err(|_| Failure::error("kubectl printed a pod list that is not UTF-8"))
     }
 
     /// The `kubectl port-forward` command (not started): it listens on
     /// 127.0.0.1 only, where Forge probes it.
-    pub fn port_forward(&self, namespace: &str, pod: &str, local_port: u16, remote_port: u16) -> Command {
+    pub fn port_forward(
+        &self,
+        namespace: &str,
+        pod: &str,
+        local_port: u16,
+        remote_port: u16,
+    ) -> Command {
         let target = format!("pod/{pod}");
         let ports = format!("{local_port}:{remote_port}");
-        self.command(&["port-forward", "-n", namespace, &target, &ports, "--address", "127.0.0.1"])
+        self.command(&[
+            "port-forward",
+            "-n",
+            namespace,
+            &target,
+            &ports,
+            "--address",
+            "127.0.0.1",
+        ])
     }
 
     /// A failure to start kubectl at all, as one sentence.
     pub fn spawn_failure(&self, error: std::io::Error) -> Failure {
         match error.kind() {
-            ErrorKind::NotFound => Failure::error(format!("kubectl was not found: `{}` is not on PATH or does not exist", self.program))
-                .with_hint("install kubectl, or set [k8s] kubectl in forge.toml (or --kubectl) to its path"),
-            ErrorKind::PermissionDenied => Failure::error(format!("`{}` cannot be run: permission denied", self.program))
-                .with_hint("set [k8s] kubectl in forge.toml (or --kubectl) to an executable kubectl"),
+            ErrorKind::NotFound => Failure::error(format!(
+                "kubectl was not found: `{}` is not on PATH or does not exist",
+                self.program
+            ))
+            .with_hint(
+                "install kubectl, or set [k8s] kubectl in forge.toml (or --kubectl) to its path",
+            ),
+            ErrorKind::PermissionDenied => Failure::error(format!(
+                "`{}` cannot be run: permission denied",
+                self.program
+            ))
+            .with_hint("set [k8s] kubectl in forge.toml (or --kubectl) to an executable kubectl"),
             _ => Failure::error(format!("cannot run `{}`: {error}", self.program)),
         }
     }
@@ -93,7 +122,11 @@ impl Kubectl {
 /// kubectl's stderr as one line (its messages are short, but may span lines),
 /// without klog's `E0101 12:00:00.000000 file.go:42] ` prefixes.
 pub(super) fn one_line(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().map(|l| strip_klog_prefix(l.trim())).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| strip_klog_prefix(l.trim()))
+        .filter(|l| !l.is_empty())
+        .collect();
     if lines.is_empty() {
         "it printed no error message".to_string()
     } else {
@@ -103,7 +136,10 @@ pub(super) fn one_line(text: &str) -> String {
 
 fn strip_klog_prefix(line: &str) -> &str {
     let bytes = line.as_bytes();
-    let klog = bytes.len() > 5 && matches!(bytes[0], b'E' | b'W' | b'I' | b'F') && bytes[1..5].iter().all(u8::is_ascii_digit) && bytes[5] == b' ';
+    let klog = bytes.len() > 5
+        && matches!(bytes[0], b'E' | b'W' | b'I' | b'F')
+        && bytes[1..5].iter().all(u8::is_ascii_digit)
+        && bytes[5] == b' ';
     match line.split_once("] ") {
         Some((_, rest)) if klog => rest.trim(),
         _ => line,
@@ -117,6 +153,9 @@ mod tests {
     #[test]
     fn stderr_becomes_one_line_without_klog_prefixes() {
         let text = "E0101 12:00:00.000000 portforward.go:413] an error occurred\nerror: lost connection to pod\n";
-        assert_eq!(one_line(text), "an error occurred; error: lost connection to pod");
+        assert_eq!(
+            one_line(text),
+            "an error occurred; error: lost connection to pod"
+        );
     }
 }

@@ -11,4 +11,6 @@ pub use forward::PortForward;
 pub use kubectl::Kubectl;
 pub use password::{resolve_password, Redacting};
 pub use pod::{choose_pod, parse_pods};
-pub use url::{encode as encode_component, forward_url, has_password, has_sslmode, require_tls, with_password};
+pub use url::{
+    encode as encode_component, forward_url, has_password, has_sslmode, require_tls, with_password,
+};

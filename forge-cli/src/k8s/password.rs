@@ -9,7 +9,11 @@ use crate::output::Output;
 
 /// The password for `user`: the configured one (POSTGRES_PASSWORD), else asked
 /// on the terminal without echo. Without a terminal, an error (exit 2).
-pub fn resolve_password(configured: Option<&Secret>, user: &str, target: &str) -> Result<Secret, Failure> {
+pub fn resolve_password(
+    configured: Option<&Secret>,
+    user: &str,
+    target: &str,
+) -> Result<Secret, Failure> {
     if let Some(secret) = configured {
         return Ok(secret.clone());
     }
@@ -22,7 +26,8 @@ pub fn resolve_password(configured: Option<&Secret>, user: &str, target: &str) -
     let password = prompt(&format!("Password for `{user}` on {target}: "))
         .map_err(|e| Failure::error(format!("cannot read the password from the terminal: {e}")))?;
     if password.is_empty() {
-        return Err(Failure::error("no password was entered").with_hint("set POSTGRES_PASSWORD to skip the prompt"));
+        return Err(Failure::error("no password was entered")
+            .with_hint("set POSTGRES_PASSWORD to skip the prompt"));
     }
     Ok(Secret::new(password))
 }
@@ -86,18 +91,29 @@ pub struct Redacting<'o, 'w> {
 impl<'o, 'w> Redacting<'o, 'w> {
     pub fn new(out: &'o mut Output<'w>, secrets: Vec<String>) -> Self {
         let secrets = secrets.into_iter().filter(|s| !s.is_empty()).collect();
-        Redacting { out, secrets, pending: Vec::new() }
+        Redacting {
+            out,
+            secrets,
+            pending: Vec::new(),
+        }
     }
 
     /// `text` with the secrets replaced.
     pub fn scrub(secrets: &[String], text: &str) -> String {
-        secrets.iter().filter(|s| !s.is_empty()).fold(text.to_string(), |text, secret| text.replace(secret.as_str(), "***"))
+        secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .fold(text.to_string(), |text, secret| {
+                text.replace(secret.as_str(), "***")
+            })
     }
 
     fn emit(&mut self, upto: usize) -> std::io::Result<()> {
         let chunk: Vec<u8> = self.pending.drain(..upto).collect();
         let text = Self::scrub(&self.secrets, &String::from_utf8_lossy(&chunk));
-        self.out.text(text).map_err(|f| std::io::Error::other(f.message().to_string()))
+        self.out
+            .text(text)
+            .map_err(|f| std::io::Error::other(f.message().to_string()))
     }
 }
 
@@ -135,6 +151,9 @@ mod tests {
             redacting.write_all(b"url postgres://u:hun").unwrap();
             redacting.write_all(b"ter2@h/d\ntail hunter2").unwrap();
         }
-        assert_eq!(String::from_utf8(buffer).unwrap(), "url postgres://u:***@h/d\ntail ***");
+        assert_eq!(
+            String::from_utf8(buffer).unwrap(),
+            "url postgres://u:***@h/d\ntail ***"
+        );
     }
 }

@@ -12,23 +12,46 @@ use crate::runner::Bookkeeping;
 /// `pending`: how many migrations are not applied yet. Drift is expected
 /// while some are (WARN); at head it means the database was changed by hand
 /// or a model change has no migration (FAIL).
-pub(super) async fn drift(connection: &mut PgConnection, expect: &Expectations, pending: Option<usize>) -> Check {
+pub(super) async fn drift(
+    connection: &mut PgConnection,
+    expect: &Expectations,
+    pending: Option<usize>,
+) -> Check {
     let Some(models) = &expect.models else {
         return Check::new("drift", Status::Skip, "this binary cannot tell its models");
     };
     let bookkeeping = Bookkeeping::new(&expect.version_table);
-    let options = IntrospectOptions::default().ignoring(bookkeeping.version_table).ignoring(bookkeeping.history_table);
+    let options = IntrospectOptions::default()
+        .ignoring(bookkeeping.version_table)
+        .ignoring(bookkeeping.history_table);
     let live = match introspect_with(connection, &expect.schema, &options).await {
         Ok(introspection) => introspection.schema,
-        Err(e) => return Check::new("drift", Status::Fail, format!("cannot read the live schema: {e}")),
+        Err(e) => {
+            return Check::new(
+                "drift",
+                Status::Fail,
+                format!("cannot read the live schema: {e}"),
+            )
+        }
     };
     let changes = diff(models, &live);
     if changes.is_empty() {
-        return Check::new("drift", Status::Ok, format!("the database matches the models ({} tables)", models.tables.len()));
+        return Check::new(
+            "drift",
+            Status::Ok,
+            format!(
+                "the database matches the models ({} tables)",
+                models.tables.len()
+            ),
+        );
     }
     let shown: Vec<String> = changes.iter().take(3).map(|c| c.to_string()).collect();
     let more = changes.len().saturating_sub(shown.len());
-    let list = if more > 0 { format!("{}; and {more} more", shown.join("; ")) } else { shown.join("; ") };
+    let list = if more > 0 {
+        format!("{}; and {more} more", shown.join("; "))
+    } else {
+        shown.join("; ")
+    };
     let count = changes.len();
     match pending {
         Some(n) if n > 0 => Check::new(

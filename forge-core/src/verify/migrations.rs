@@ -10,31 +10,74 @@ use crate::runner::Migrator;
 
 /// Pushes the `migrations` and `checksums` checks; returns the pending count
 /// (drift is expected while migrations are pending), `None` when unknown.
-pub(super) async fn state(connection: &mut PgConnection, expect: &Expectations, checks: &mut Vec<Check>) -> Option<usize> {
+pub(super) async fn state(
+    connection: &mut PgConnection,
+    expect: &Expectations,
+    checks: &mut Vec<Check>,
+) -> Option<usize> {
     let migrator = match Migrator::from_directory(&expect.migrations_dir) {
-        Ok(m) => m.with_version_table(&expect.version_table).with_schema(Some(&expect.schema)),
+        Ok(m) => m
+            .with_version_table(&expect.version_table)
+            .with_schema(Some(&expect.schema)),
         Err(e) => {
-            checks.push(Check::new("migrations", Status::Fail, format!("cannot read the migrations in {}: {e}", expect.migrations_dir.display())));
-            checks.push(Check::new("checksums", Status::Skip, "the migration files cannot be read"));
+            checks.push(Check::new(
+                "migrations",
+                Status::Fail,
+                format!(
+                    "cannot read the migrations in {}: {e}",
+                    expect.migrations_dir.display()
+                ),
+            ));
+            checks.push(Check::new(
+                "checksums",
+                Status::Skip,
+                "the migration files cannot be read",
+            ));
             return None;
         }
     };
     // The bookkeeping tables are unqualified: read them in the configured schema.
-    if let Err(e) = sqlx::query(&format!("SET search_path TO {}", quote_identifier(&expect.schema))).execute(&mut *connection).await {
-        checks.push(Check::new("migrations", Status::Fail, format!("cannot use schema `{}`: {}", expect.schema, super::describe(&e))));
+    if let Err(e) = sqlx::query(&format!(
+        "SET search_path TO {}",
+        quote_identifier(&expect.schema)
+    ))
+    .execute(&mut *connection)
+    .await
+    {
+        checks.push(Check::new(
+            "migrations",
+            Status::Fail,
+            format!(
+                "cannot use schema `{}`: {}",
+                expect.schema,
+                super::describe(&e)
+            ),
+        ));
         return None;
     }
     let status = match migrator.status(connection).await {
         Ok(status) => status,
         Err(e) => {
-            checks.push(Check::new("migrations", Status::Fail, format!("cannot read the migration state: {e}")));
-            checks.push(Check::new("checksums", Status::Skip, "the migration state cannot be read"));
+            checks.push(Check::new(
+                "migrations",
+                Status::Fail,
+                format!("cannot read the migration state: {e}"),
+            ));
+            checks.push(Check::new(
+                "checksums",
+                Status::Skip,
+                "the migration state cannot be read",
+            ));
             return None;
         }
     };
     let graph = migrator.graph();
     let heads: Vec<&str> = graph.heads();
-    let current = if status.heads.is_empty() { "base".to_string() } else { status.heads.join(", ") };
+    let current = if status.heads.is_empty() {
+        "base".to_string()
+    } else {
+        status.heads.join(", ")
+    };
     let files = graph.len();
     let check = if !status.unknown.is_empty() {
         Check::new(
@@ -47,9 +90,17 @@ pub(super) async fn state(connection: &mut PgConnection, expect: &Expectations, 
             ),
         )
     } else if files == 0 {
-        Check::new("migrations", Status::Ok, format!("no migration files yet; the database is at {current}"))
+        Check::new(
+            "migrations",
+            Status::Ok,
+            format!("no migration files yet; the database is at {current}"),
+        )
     } else if status.pending.is_empty() {
-        Check::new("migrations", Status::Ok, format!("at head {current} ({files} applied)"))
+        Check::new(
+            "migrations",
+            Status::Ok,
+            format!("at head {current} ({files} applied)"),
+        )
     } else {
         Check::new(
             "migrations",

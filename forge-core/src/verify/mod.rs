@@ -45,7 +45,11 @@ pub struct Check {
 
 impl Check {
     pub fn new(name: impl Into<String>, status: Status, detail: impl Into<String>) -> Check {
-        Check { name: name.into(), status, detail: detail.into() }
+        Check {
+            name: name.into(),
+            status,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -126,8 +130,16 @@ pub async fn verify(url: &str, expect: &Expectations) -> Report {
         let pending = migrations::state(&mut connection, expect, &mut checks).await;
         checks.push(drift::drift(&mut connection, expect, pending).await);
     } else {
-        checks.push(Check::new("migrations", Status::Skip, format!("schema `{}` does not exist", expect.schema)));
-        checks.push(Check::new("drift", Status::Skip, format!("schema `{}` does not exist", expect.schema)));
+        checks.push(Check::new(
+            "migrations",
+            Status::Skip,
+            format!("schema `{}` does not exist", expect.schema),
+        ));
+        checks.push(Check::new(
+            "drift",
+            Status::Skip,
+            format!("schema `{}` does not exist", expect.schema),
+        ));
     }
     let _ = sqlx::Connection::close(connection).await;
     Report { checks }

@@ -10,12 +10,17 @@ use crate::database::quote_identifier;
 use crate::runner::Bookkeeping;
 
 /// The `schema` check; returns whether the schema exists.
-pub(super) async fn schema(connection: &mut PgConnection, expect: &Expectations, checks: &mut Vec<Check>) -> bool {
-    let owner: Result<Option<String>, _> =
-        sqlx::query_scalar("SELECT pg_get_userbyid(nspowner)::text FROM pg_namespace WHERE nspname = $1")
-            .bind(&expect.schema)
-            .fetch_optional(&mut *connection)
-            .await;
+pub(super) async fn schema(
+    connection: &mut PgConnection,
+    expect: &Expectations,
+    checks: &mut Vec<Check>,
+) -> bool {
+    let owner: Result<Option<String>, _> = sqlx::query_scalar(
+        "SELECT pg_get_userbyid(nspowner)::text FROM pg_namespace WHERE nspname = $1",
+    )
+    .bind(&expect.schema)
+    .fetch_optional(&mut *connection)
+    .await;
     let schema = &expect.schema;
     let (status, detail, exists) = match (owner, &expect.schema_owner) {
         (Err(e), _) => (Status::Fail, format!("cannot read schema `{schema}`: {}", describe(&e)), false),
@@ -32,9 +37,18 @@ pub(super) async fn schema(connection: &mut PgConnection, expect: &Expectations,
 }
 
 /// One check per role named in [verify]; one SKIP line when none is.
-pub(super) async fn roles(connection: &mut PgConnection, expect: &Expectations, checks: &mut Vec<Check>) {
-    if expect.schema_owner.is_none() && expect.app_user.is_none() && expect.readonly_user.is_none() {
-        checks.push(Check::new("roles", Status::Skip, "no roles configured ([verify] schema_owner, app_user, readonly_user in forge.toml)"));
+pub(super) async fn roles(
+    connection: &mut PgConnection,
+    expect: &Expectations,
+    checks: &mut Vec<Check>,
+) {
+    if expect.schema_owner.is_none() && expect.app_user.is_none() && expect.readonly_user.is_none()
+    {
+        checks.push(Check::new(
+            "roles",
+            Status::Skip,
+            "no roles configured ([verify] schema_owner, app_user, readonly_user in forge.toml)",
+        ));
         return;
     }
     if let Some(owner) = &expect.schema_owner {
@@ -50,11 +64,17 @@ pub(super) async fn roles(connection: &mut PgConnection, expect: &Expectations, 
 
 /// Whether the role exists and may log in; `None` when it does not exist.
 async fn can_login(connection: &mut PgConnection, role: &str) -> Result<Option<bool>, sqlx::Error> {
-    sqlx::query_scalar("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1").bind(role).fetch_optional(connection).await
+    sqlx::query_scalar("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1")
+        .bind(role)
+        .fetch_optional(connection)
+        .await
 }
 
 fn missing(role: &str, key: &str) -> String {
-    format!("role `{role}` does not exist ([verify] {key}); CREATE ROLE {}", quote_identifier(role))
+    format!(
+        "role `{role}` does not exist ([verify] {key}); CREATE ROLE {}",
+        quote_identifier(role)
+    )
 }
 
 async fn schema_owner(connection: &mut PgConnection, role: &str) -> Check {
@@ -75,24 +95,51 @@ async fn schema_owner(connection: &mut PgConnection, role: &str) -> Check {
 async fn app_user(connection: &mut PgConnection, role: &str, schema: &str) -> Check {
     let name = "app_user";
     match can_login(connection, role).await {
-        Err(e) => return Check::new(name, Status::Fail, format!("cannot read role `{role}`: {}", describe(&e))),
-        Ok(None) => return Check::new(name, Status::Fail, format!("{} LOGIN", missing(role, name))),
+        Err(e) => {
+            return Check::new(
+                name,
+                Status::Fail,
+                format!("cannot read role `{role}`: {}", describe(&e)),
+            )
+        }
+        Ok(None) => {
+            return Check::new(name, Status::Fail, format!("{} LOGIN", missing(role, name)))
+        }
         Ok(Some(false)) => {
-            return Check::new(name, Status::Fail, format!("role `{role}` cannot log in (ALTER ROLE {} LOGIN)", quote_identifier(role)))
+            return Check::new(
+                name,
+                Status::Fail,
+                format!(
+                    "role `{role}` cannot log in (ALTER ROLE {} LOGIN)",
+                    quote_identifier(role)
+                ),
+            )
         }
         Ok(Some(true)) => {}
     }
-    let privileges: Result<(bool, bool), _> =
-        sqlx::query_as("SELECT has_schema_privilege($1, $2, 'USAGE'), has_schema_privilege($1, $2, 'CREATE')")
-            .bind(role)
-            .bind(schema)
-            .fetch_one(connection)
-            .await;
+    let privileges: Result<(bool, bool), _> = sqlx::query_as(
+        "SELECT has_schema_privilege($1, $2, 'USAGE'), has_schema_privilege($1, $2, 'CREATE')",
+    )
+    .bind(role)
+    .bind(schema)
+    .fetch_one(connection)
+    .await;
     match privileges {
-        Err(e) => Check::new(name, Status::Fail, format!("cannot read the privileges of `{role}`: {}", describe(&e))),
-        Ok((true, true)) => Check::new(name, Status::Ok, format!("role `{role}` exists, LOGIN, USAGE and CREATE on schema `{schema}`")),
+        Err(e) => Check::new(
+            name,
+            Status::Fail,
+            format!("cannot read the privileges of `{role}`: {}", describe(&e)),
+        ),
+        Ok((true, true)) => Check::new(
+            name,
+            Status::Ok,
+            format!("role `{role}` exists, LOGIN, USAGE and CREATE on schema `{schema}`"),
+        ),
         Ok((usage, create)) => {
-            let lacking: Vec<&str> = [(!usage).then_some("USAGE"), (!create).then_some("CREATE")].into_iter().flatten().collect();
+            let lacking: Vec<&str> = [(!usage).then_some("USAGE"), (!create).then_some("CREATE")]
+                .into_iter()
+                .flatten()
+                .collect();
             Check::new(
                 name,
                 Status::Fail,
@@ -112,10 +159,25 @@ async fn readonly_user(connection: &mut PgConnection, role: &str, expect: &Expec
     let name = "readonly_user";
     let schema = &expect.schema;
     match can_login(connection, role).await {
-        Err(e) => return Check::new(name, Status::Fail, format!("cannot read role `{role}`: {}", describe(&e))),
-        Ok(None) => return Check::new(name, Status::Fail, format!("{} LOGIN", missing(role, name))),
+        Err(e) => {
+            return Check::new(
+                name,
+                Status::Fail,
+                format!("cannot read role `{role}`: {}", describe(&e)),
+            )
+        }
+        Ok(None) => {
+            return Check::new(name, Status::Fail, format!("{} LOGIN", missing(role, name)))
+        }
         Ok(Some(false)) => {
-            return Check::new(name, Status::Fail, format!("role `{role}` cannot log in (ALTER ROLE {} LOGIN)", quote_identifier(role)))
+            return Check::new(
+                name,
+                Status::Fail,
+                format!(
+                    "role `{role}` cannot log in (ALTER ROLE {} LOGIN)",
+                    quote_identifier(role)
+                ),
+            )
         }
         Ok(Some(true)) => {}
     }
@@ -129,25 +191,43 @@ async fn readonly_user(connection: &mut PgConnection, role: &str, expect: &Expec
     )
     .bind(role)
     .bind(schema)
-    .bind(vec![bookkeeping.version_table.clone(), bookkeeping.history_table.clone()])
+    .bind(vec![
+        bookkeeping.version_table.clone(),
+        bookkeeping.history_table.clone(),
+    ])
     .fetch_all(&mut *connection)
     .await;
-    let usage: Result<bool, _> =
-        sqlx::query_scalar("SELECT has_schema_privilege($1, $2, 'USAGE')").bind(role).bind(schema).fetch_one(&mut *connection).await;
+    let usage: Result<bool, _> = sqlx::query_scalar("SELECT has_schema_privilege($1, $2, 'USAGE')")
+        .bind(role)
+        .bind(schema)
+        .fetch_one(&mut *connection)
+        .await;
     let (rows, usage) = match (rows, usage) {
         (Ok(rows), Ok(usage)) => (rows, usage),
         (Err(e), _) | (_, Err(e)) => {
-            return Check::new(name, Status::Fail, format!("cannot read the privileges of `{role}`: {}", describe(&e)))
+            return Check::new(
+                name,
+                Status::Fail,
+                format!("cannot read the privileges of `{role}`: {}", describe(&e)),
+            )
         }
     };
     if !usage {
         return Check::new(
             name,
             Status::Fail,
-            format!("role `{role}` lacks USAGE on schema `{schema}` (GRANT USAGE ON SCHEMA {} TO {})", quote_identifier(schema), quote_identifier(role)),
+            format!(
+                "role `{role}` lacks USAGE on schema `{schema}` (GRANT USAGE ON SCHEMA {} TO {})",
+                quote_identifier(schema),
+                quote_identifier(role)
+            ),
         );
     }
-    let unreadable: Vec<&str> = rows.iter().filter(|(_, select, _)| !select).map(|(t, _, _)| t.as_str()).collect();
+    let unreadable: Vec<&str> = rows
+        .iter()
+        .filter(|(_, select, _)| !select)
+        .map(|(t, _, _)| t.as_str())
+        .collect();
     if !unreadable.is_empty() {
         return Check::new(
             name,
@@ -162,11 +242,29 @@ async fn readonly_user(connection: &mut PgConnection, role: &str, expect: &Expec
             ),
         );
     }
-    let writable: Vec<&str> = rows.iter().filter(|(_, _, write)| *write).map(|(t, _, _)| t.as_str()).collect();
+    let writable: Vec<&str> = rows
+        .iter()
+        .filter(|(_, _, write)| *write)
+        .map(|(t, _, _)| t.as_str())
+        .collect();
     if !writable.is_empty() {
-        return Check::new(name, Status::Warn, format!("role `{role}` is meant to be read-only but can write to {}", shortlist(&writable)));
+        return Check::new(
+            name,
+            Status::Warn,
+            format!(
+                "role `{role}` is meant to be read-only but can write to {}",
+                shortlist(&writable)
+            ),
+        );
     }
-    Check::new(name, Status::Ok, format!("role `{role}` exists, LOGIN, SELECT on all {} tables of schema `{schema}`", rows.len()))
+    Check::new(
+        name,
+        Status::Ok,
+        format!(
+            "role `{role}` exists, LOGIN, SELECT on all {} tables of schema `{schema}`",
+            rows.len()
+        ),
+    )
 }
 
 /// At most five names, then how many more.

@@ -14,11 +14,14 @@ pub(super) async fn connect(url: &str, checks: &mut Vec<Check>) -> Option<PgConn
             return None;
         }
     };
-    let about: Result<(String, String, String), _> =
-        sqlx::query_as("SELECT current_setting('server_version'), current_user::text, current_database()::text")
-            .fetch_one(&mut connection)
-            .await;
-    let read_only = sqlx::query("SET default_transaction_read_only = on").execute(&mut connection).await;
+    let about: Result<(String, String, String), _> = sqlx::query_as(
+        "SELECT current_setting('server_version'), current_user::text, current_database()::text",
+    )
+    .fetch_one(&mut connection)
+    .await;
+    let read_only = sqlx::query("SET default_transaction_read_only = on")
+        .execute(&mut connection)
+        .await;
     match (about, read_only) {
         (Ok((version, user, database)), Ok(_)) => {
             let shown = database::redact_url(url);
@@ -30,7 +33,11 @@ pub(super) async fn connect(url: &str, checks: &mut Vec<Check>) -> Option<PgConn
             Some(connection)
         }
         (Err(e), _) | (_, Err(e)) => {
-            checks.push(Check::new("connection", Status::Fail, format!("connected, but cannot query the server: {}", describe(&e))));
+            checks.push(Check::new(
+                "connection",
+                Status::Fail,
+                format!("connected, but cannot query the server: {}", describe(&e)),
+            ));
             None
         }
     }
@@ -39,7 +46,9 @@ pub(super) async fn connect(url: &str, checks: &mut Vec<Check>) -> Option<PgConn
 /// Whether this session is encrypted (pg_stat_ssl).
 pub(super) async fn tls(connection: &mut PgConnection, transport: Transport) -> Check {
     let row: Result<Option<(bool, Option<String>)>, _> =
-        sqlx::query_as("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetch_optional(connection).await;
+        sqlx::query_as("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_optional(connection)
+            .await;
     match (row, transport) {
         (Err(e), _) => Check::new("tls", Status::Warn, format!("cannot tell whether TLS is in use: {}", describe(&e))),
         (Ok(Some((true, version))), _) => {

@@ -46,7 +46,10 @@ fn main() {
     match parsed.positional.first().map(String::as_str) {
         Some("get") => get_pods(&parsed),
         Some("port-forward") => port_forward(&parsed),
-        _ => fail(&format!("error: unknown command \"{}\" for \"kubectl\"", args.join(" "))),
+        _ => fail(&format!(
+            "error: unknown command \"{}\" for \"kubectl\"",
+            args.join(" ")
+        )),
     }
 }
 
@@ -64,7 +67,11 @@ impl Args {
         let mut parsed = Args::default();
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
-            let mut value = || iter.next().cloned().unwrap_or_else(|| fail(&format!("error: flag needs an argument: {arg}")));
+            let mut value = || {
+                iter.next()
+                    .cloned()
+                    .unwrap_or_else(|| fail(&format!("error: flag needs an argument: {arg}")))
+            };
             match arg.as_str() {
                 "-n" | "--namespace" => parsed.namespace = Some(value()),
                 "-l" | "--selector" => parsed.selector = Some(value()),
@@ -82,16 +89,25 @@ impl Args {
 }
 
 fn get_pods(args: &Args) {
-    if args.positional.get(1).map(String::as_str) != Some("pods") || args.output.as_deref() != Some("json") {
+    if args.positional.get(1).map(String::as_str) != Some("pods")
+        || args.output.as_deref() != Some("json")
+    {
         fail("error: the fake kubectl only answers `get pods -o json`");
     }
-    let namespace = args.namespace.clone().unwrap_or_else(|| "default".to_string());
+    let namespace = args
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
     if let Some(selector) = &args.selector {
         let valid = !selector.is_empty()
             && !selector.starts_with('=')
-            && selector.chars().all(|c| c.is_ascii_alphanumeric() || "._-/=,!".contains(c));
+            && selector
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-/=,!".contains(c));
         if !valid {
-            fail(&format!("error: unable to parse requirement: found '{selector}', expected: identifier"));
+            fail(&format!(
+                "error: unable to parse requirement: found '{selector}', expected: identifier"
+            ));
         }
     }
     let pods = std::env::var("FAKE_KUBECTL_PODS").unwrap_or_else(|_| "ready".to_string());
@@ -99,7 +115,8 @@ fn get_pods(args: &Args) {
         "ready" => list(&[pod("postgres-0", &namespace, "Running", true)]),
         "none" => list(&[]),
         "not-ready" => list(&[pod("postgres-0", &namespace, "Running", false)]),
-        path => std::fs::read_to_string(path).unwrap_or_else(|e| fail(&format!("fake kubectl: cannot read {path}: {e}"))),
+        path => std::fs::read_to_string(path)
+            .unwrap_or_else(|e| fail(&format!("fake kubectl: cannot read {path}: {e}"))),
     };
     println!("{json}");
 }
@@ -112,25 +129,43 @@ fn pod(name: &str, namespace: &str, phase: &str, ready: bool) -> String {
 }
 
 fn list(items: &[String]) -> String {
-    format!(r#"{{"apiVersion":"v1","items":[{}],"kind":"List","metadata":{{"resourceVersion":""}}}}"#, items.join(","))
+    format!(
+        r#"{{"apiVersion":"v1","items":[{}],"kind":"List","metadata":{{"resourceVersion":""}}}}"#,
+        items.join(",")
+    )
 }
 
 fn port_forward(args: &Args) {
-    let target = args.positional.get(1).cloned().unwrap_or_else(|| fail("error: TYPE/NAME and list of ports are required for port-forward"));
+    let target = args.positional.get(1).cloned().unwrap_or_else(|| {
+        fail("error: TYPE/NAME and list of ports are required for port-forward")
+    });
     if !target.starts_with("pod/") {
-        fail(&format!("error: the fake kubectl forwards to pod/NAME only, not {target}"));
+        fail(&format!(
+            "error: the fake kubectl forwards to pod/NAME only, not {target}"
+        ));
     }
-    let ports = args.positional.get(2).cloned().unwrap_or_else(|| fail("error: at least 1 PORT is required for port-forward"));
-    let (local, remote) = ports.split_once(':').unwrap_or_else(|| fail(&format!("error: invalid port spec {ports}")));
+    let ports = args
+        .positional
+        .get(2)
+        .cloned()
+        .unwrap_or_else(|| fail("error: at least 1 PORT is required for port-forward"));
+    let (local, remote) = ports
+        .split_once(':')
+        .unwrap_or_else(|| fail(&format!("error: invalid port spec {ports}")));
     let local: u16 = local.parse().unwrap_or_else(|_| fail(&format!("error: Error parsing local port '{local}': strconv.Atoi: parsing \"{local}\": invalid syntax")));
     let mode = std::env::var("FAKE_KUBECTL_FORWARD").unwrap_or_else(|_| "ok".to_string());
     match mode.as_str() {
-        "exit" => fail("error: unable to forward port because pod is not running. Current status=Pending"),
+        "exit" => {
+            fail("error: unable to forward port because pod is not running. Current status=Pending")
+        }
         "hang" => loop {
             thread::sleep(Duration::from_secs(3600));
         },
         "slow" => {
-            let delay = std::env::var("FAKE_KUBECTL_DELAY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1500);
+            let delay = std::env::var("FAKE_KUBECTL_DELAY_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1500);
             thread::sleep(Duration::from_millis(delay));
         }
         _ => {}
@@ -142,8 +177,12 @@ fn port_forward(args: &Args) {
     });
     println!("Forwarding from 127.0.0.1:{local} -> {remote}");
     let _ = std::io::stdout().flush();
-    let die_after: usize = std::env::var("FAKE_KUBECTL_DIE_AFTER").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
-    let upstream = std::env::var("FAKE_KUBECTL_UPSTREAM").unwrap_or_else(|_| "127.0.0.1:5432".to_string());
+    let die_after: usize = std::env::var("FAKE_KUBECTL_DIE_AFTER")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let upstream =
+        std::env::var("FAKE_KUBECTL_UPSTREAM").unwrap_or_else(|_| "127.0.0.1:5432".to_string());
     static CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
     for client in listener.incoming() {
         let Ok(client) = client else { continue };
@@ -160,8 +199,12 @@ fn port_forward(args: &Args) {
 }
 
 fn relay(client: TcpStream, upstream: &str) {
-    let Ok(server) = TcpStream::connect(upstream) else { return };
-    let (Ok(client_reader), Ok(server_reader)) = (client.try_clone(), server.try_clone()) else { return };
+    let Ok(server) = TcpStream::connect(upstream) else {
+        return;
+    };
+    let (Ok(client_reader), Ok(server_reader)) = (client.try_clone(), server.try_clone()) else {
+        return;
+    };
     let up = thread::spawn(move || copy(client_reader, server));
     copy(server_reader, client);
     let _ = up.join();
@@ -183,9 +226,15 @@ fn copy(mut from: TcpStream, mut to: TcpStream) {
 }
 
 fn log(args: &[String]) {
-    let Ok(path) = std::env::var("FAKE_KUBECTL_LOG") else { return };
+    let Ok(path) = std::env::var("FAKE_KUBECTL_LOG") else {
+        return;
+    };
     let line = format!("{}\t{}\n", std::process::id(), args.join(" "));
-    if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
         let _ = file.write_all(line.as_bytes());
     }
 }
