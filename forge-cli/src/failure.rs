@@ -13,12 +13,20 @@ pub struct Failure {
 impl Failure {
     /// Bad input or an error: exit 2.
     pub fn error(message: impl Into<String>) -> Self {
-        Failure { message: message.into(), hint: None, exit_code: 2 }
+        Failure {
+            message: message.into(),
+            hint: None,
+            exit_code: 2,
+        }
     }
 
     /// The command ran and found a problem: exit 1.
     pub fn problem(message: impl Into<String>) -> Self {
-        Failure { message: message.into(), hint: None, exit_code: 1 }
+        Failure {
+            message: message.into(),
+            hint: None,
+            exit_code: 1,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

@@ -29,7 +29,12 @@ pub fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let terminal = std::io::IsTerminal::is_terminal(&stdout);
-    run(std::env::args_os(), &mut stdout.lock(), &mut stderr.lock(), terminal)
+    run(
+        std::env::args_os(),
+        &mut stdout.lock(),
+        &mut stderr.lock(),
+        terminal,
+    )
 }
 
 /// Runs a command line, writing its output to `out` and its errors to `err`.
@@ -45,7 +50,11 @@ where
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let text = e.render().to_string();
-            let _ = if code == 0 { out.write_all(text.as_bytes()) } else { err.write_all(text.as_bytes()) };
+            let _ = if code == 0 {
+                out.write_all(text.as_bytes())
+            } else {
+                err.write_all(text.as_bytes())
+            };
             return ExitCode::from(code);
         }
     };

@@ -28,13 +28,16 @@ impl<'a> Output<'a> {
 
     /// Writes text as is.
     pub fn text(&mut self, text: impl AsRef<str>) -> Result<(), Failure> {
-        self.out.write_all(text.as_ref().as_bytes()).map_err(write_failed)?;
+        self.out
+            .write_all(text.as_ref().as_bytes())
+            .map_err(write_failed)?;
         self.out.flush().map_err(write_failed)
     }
 
     /// Writes a value as pretty JSON followed by a newline.
     pub fn json<T: Serialize>(&mut self, value: &T) -> Result<(), Failure> {
-        let text = serde_json::to_string_pretty(value).map_err(|e| Failure::error(format!("cannot write JSON: {e}")))?;
+        let text = serde_json::to_string_pretty(value)
+            .map_err(|e| Failure::error(format!("cannot write JSON: {e}")))?;
         self.line(text)
     }
 
@@ -50,8 +53,15 @@ impl<'a> Output<'a> {
         self.aligned(None, rows)
     }
 
-    fn aligned(&mut self, header: Option<&Vec<String>>, rows: &[Vec<String>]) -> Result<(), Failure> {
-        let columns = header.map(Vec::len).or_else(|| rows.first().map(Vec::len)).unwrap_or(0);
+    fn aligned(
+        &mut self,
+        header: Option<&Vec<String>>,
+        rows: &[Vec<String>],
+    ) -> Result<(), Failure> {
+        let columns = header
+            .map(Vec::len)
+            .or_else(|| rows.first().map(Vec::len))
+            .unwrap_or(0);
         let mut widths: Vec<usize> = vec![0; columns];
         for row in header.into_iter().chain(rows) {
             for (i, cell) in row.iter().enumerate() {

@@ -14,8 +14,18 @@ pub use project::{Project, Run, TempDir};
 pub fn example_cli() -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("the test binary knows its path");
     // target/<profile>/deps/<test> -> target/<profile>/api-forge-cli-under-test
-    let dir = exe.parent().and_then(|deps| deps.parent()).expect("test binaries live in target/<profile>/deps");
-    let bin = dir.join(format!("api-forge-cli-under-test{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} is missing: run the tests with `cargo nextest run --workspace`, which builds it", bin.display());
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("test binaries live in target/<profile>/deps");
+    let bin = dir.join(format!(
+        "api-forge-cli-under-test{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    assert!(
+        bin.exists(),
+        "{} is missing: run the tests with `cargo nextest run --workspace`, which builds it",
+        bin.display()
+    );
     bin
 }

@@ -15,7 +15,8 @@ pub struct TempDir {
 impl TempDir {
     pub fn new(prefix: &str) -> TempDir {
         let random = uuid::Uuid::new_v4().simple().to_string();
-        let path = std::env::temp_dir().join(format!("{prefix}-{}-{}", std::process::id(), &random[..10]));
+        let path =
+            std::env::temp_dir().join(format!("{prefix}-{}-{}", std::process::id(), &random[..10]));
         std::fs::create_dir_all(&path).expect("create a temporary directory");
         TempDir { path }
     }
@@ -48,7 +49,11 @@ pub struct Run {
 impl Run {
     /// Panics with the whole output unless the run exited with `code`.
     pub fn expect_code(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
@@ -66,7 +71,10 @@ impl Project {
     pub fn with_url(database_url: &str) -> Project {
         let dir = TempDir::new("forge-project");
         std::fs::create_dir_all(dir.path().join("migrations/versions")).unwrap();
-        let project = Project { dir, database_url: database_url.to_string() };
+        let project = Project {
+            dir,
+            database_url: database_url.to_string(),
+        };
         project.write_config("");
         project
     }
@@ -88,7 +96,13 @@ impl Project {
     /// The revision files, sorted by name.
     pub fn version_files(&self) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(self.versions_dir())
-            .map(|entries| entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sql")).collect())
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+                    .collect()
+            })
             .unwrap_or_default();
         files.sort();
         files
@@ -98,7 +112,12 @@ impl Project {
     /// clean environment (no DATABASE_URL from the caller's shell).
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(crate::example_cli());
-        command.args(args).current_dir(self.path()).env_remove("DATABASE_URL").env_remove("K8S_NAMESPACE").env_remove("POSTGRES_PASSWORD");
+        command
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("K8S_NAMESPACE")
+            .env_remove("POSTGRES_PASSWORD");
         command
     }
 

@@ -58,15 +58,22 @@ pub enum ColumnType {
 
 impl ColumnType {
     pub fn varchar(length: u32) -> Self {
-        ColumnType::Varchar { length: Some(length) }
+        ColumnType::Varchar {
+            length: Some(length),
+        }
     }
 
     pub fn array(element: ColumnType) -> Self {
-        ColumnType::Array { element: Box::new(element) }
+        ColumnType::Array {
+            element: Box::new(element),
+        }
     }
 
     pub fn is_string(&self) -> bool {
-        matches!(self, ColumnType::Text | ColumnType::Varchar { .. } | ColumnType::Char { .. })
+        matches!(
+            self,
+            ColumnType::Text | ColumnType::Varchar { .. } | ColumnType::Char { .. }
+        )
     }
 
     pub fn is_numeric(&self) -> bool {
@@ -101,8 +108,14 @@ impl fmt::Display for ColumnType {
             ColumnType::BigInt => f.write_str("bigint"),
             ColumnType::Real => f.write_str("real"),
             ColumnType::Double => f.write_str("double precision"),
-            ColumnType::Numeric { precision: Some(p), scale: Some(s) } => write!(f, "numeric({p},{s})"),
-            ColumnType::Numeric { precision: Some(p), scale: None } => write!(f, "numeric({p})"),
+            ColumnType::Numeric {
+                precision: Some(p),
+                scale: Some(s),
+            } => write!(f, "numeric({p},{s})"),
+            ColumnType::Numeric {
+                precision: Some(p),
+                scale: None,
+            } => write!(f, "numeric({p})"),
             ColumnType::Numeric { .. } => f.write_str("numeric"),
             ColumnType::Boolean => f.write_str("boolean"),
             ColumnType::Text => f.write_str("text"),

@@ -32,7 +32,11 @@ pub fn unique_index(table: &str, columns: &[impl AsRef<str>]) -> String {
 }
 
 fn join(columns: &[impl AsRef<str>]) -> String {
-    columns.iter().map(|c| c.as_ref()).collect::<Vec<_>>().join("_")
+    columns
+        .iter()
+        .map(|c| c.as_ref())
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 /// Cuts a name at a character boundary so it fits in 63 bytes, as PostgreSQL does.

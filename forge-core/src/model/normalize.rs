@@ -20,7 +20,9 @@ pub fn default_expression(expr: &str) -> String {
         _ => {
             // A quoted numeric or boolean literal means the same as the bare one.
             if let Some(inner) = expr.strip_prefix('\'').and_then(|e| e.strip_suffix('\'')) {
-                if !inner.contains('\'') && (inner.parse::<f64>().is_ok() || inner == "true" || inner == "false") {
+                if !inner.contains('\'')
+                    && (inner.parse::<f64>().is_ok() || inner == "true" || inner == "false")
+                {
                     return inner.to_string();
                 }
             }
@@ -94,15 +96,22 @@ fn skip_type_name(chars: &[char], mut i: usize) -> usize {
             }
             i += 1;
         } else {
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.') {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
                 i += 1;
             }
         }
         // Continue through the words of a multi-word type name.
         let rest: String = chars[i..].iter().collect();
         let trimmed = rest.trim_start();
-        let next_word: String = trimmed.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-        if !next_word.is_empty() && MULTI_WORD_TAILS.contains(&next_word.to_ascii_lowercase().as_str()) {
+        let next_word: String = trimmed
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if !next_word.is_empty()
+            && MULTI_WORD_TAILS.contains(&next_word.to_ascii_lowercase().as_str())
+        {
             i += rest.len() - trimmed.len();
             continue;
         }
@@ -196,8 +205,14 @@ mod tests {
     #[test]
     fn equal_defaults_normalize_equal() {
         assert_eq!(default_expression("'x'::text"), default_expression("'x'"));
-        assert_eq!(default_expression("'active'::character varying"), "'active'");
-        assert_eq!(default_expression("CURRENT_TIMESTAMP"), default_expression("now()"));
+        assert_eq!(
+            default_expression("'active'::character varying"),
+            "'active'"
+        );
+        assert_eq!(
+            default_expression("CURRENT_TIMESTAMP"),
+            default_expression("now()")
+        );
         assert_eq!(default_expression("TRUE"), "true");
         assert_eq!(default_expression("'0'::integer"), "0");
         assert_eq!(default_expression("(0)"), "0");
@@ -213,7 +228,10 @@ mod tests {
 
     #[test]
     fn check_expressions_compare_through_postgres_rewrites() {
-        assert_eq!(comparison_key("price > 0"), comparison_key("(price > (0)::double precision)"));
+        assert_eq!(
+            comparison_key("price > 0"),
+            comparison_key("(price > (0)::double precision)")
+        );
         assert_eq!(
             comparison_key("char_length(name) >= 3"),
             comparison_key("(char_length((name)::text) >= 3)")

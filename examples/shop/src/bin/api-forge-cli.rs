@@ -1,2 +1,4 @@
 use shop as _; // link the entities so the registry sees them
-fn main() -> std::process::ExitCode { forge_cli::main() }
+fn main() -> std::process::ExitCode {
+    forge_cli::main()
+}
