@@ -255,7 +255,17 @@ CREATE TABLE events (id bigint NOT NULL, happened_on date NOT NULL, PRIMARY KEY 
     PARTITION BY RANGE (happened_on);
 CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
 CREATE SCHEMA other;
-CREATE TABLE other.elsewhere (id integer PRIMARY KEY);
+CREATE TABLE other.elsewhere (id integer PRIMARY KEY, code text UNIQUE);
+
+-- A foreign key to a partitioned table (PostgreSQL clones it per partition),
+-- one to a table of another schema, and an index with INCLUDE columns.
+CREATE TABLE event_links (
+    event_id bigint NOT NULL,
+    happened_on date NOT NULL,
+    elsewhere_code text REFERENCES other.elsewhere (code),
+    FOREIGN KEY (event_id, happened_on) REFERENCES events (id, happened_on) ON DELETE CASCADE
+);
+CREATE INDEX ix_event_links_event ON event_links (event_id DESC) INCLUDE (happened_on);
 "#;
 
 fn expected_users() -> Table {
@@ -464,6 +474,47 @@ fn expected_memberships() -> Table {
     memberships
 }
 
+fn expected_event_links() -> Table {
+    let mut links = Table::new("event_links");
+    links.columns = vec![
+        column("event_id", ColumnType::BigInt, false),
+        column("happened_on", ColumnType::Date, false),
+        column("elsewhere_code", ColumnType::Text, true),
+    ];
+    links.foreign_keys = vec![
+        ForeignKey {
+            name: "event_links_elsewhere_code_fkey".into(),
+            columns: strings(&["elsewhere_code"]),
+            referenced_table: "elsewhere".into(),
+            referenced_columns: strings(&["code"]),
+            on_delete: ReferentialAction::NoAction,
+            on_update: ReferentialAction::NoAction,
+            deferrable: Deferrable::NotDeferrable,
+        },
+        ForeignKey {
+            name: "event_links_event_id_happened_on_fkey".into(),
+            columns: strings(&["event_id", "happened_on"]),
+            referenced_table: "events".into(),
+            referenced_columns: strings(&["id", "happened_on"]),
+            on_delete: ReferentialAction::Cascade,
+            on_update: ReferentialAction::NoAction,
+            deferrable: Deferrable::NotDeferrable,
+        },
+    ];
+    // INCLUDE columns are not keys.
+    links.indexes = vec![Index {
+        name: "ix_event_links_event".into(),
+        keys: vec![IndexKey::Column {
+            name: "event_id".into(),
+            descending: true,
+        }],
+        unique: false,
+        predicate: None,
+        method: None,
+    }];
+    links
+}
+
 fn expected_events() -> Table {
     let mut events = Table::new("events");
     events.columns = vec![
@@ -486,13 +537,14 @@ async fn a_hand_written_schema_reads_back_exactly() {
     let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(
         names,
-        ["accounts", "events", "memberships", "users"],
+        ["accounts", "event_links", "events", "memberships", "users"],
         "views, partitions, Forge's tables and other schemas are left out; tables are sorted"
     );
     assert_eq!(schema.table("users"), Some(&expected_users()));
     assert_eq!(schema.table("accounts"), Some(&expected_accounts()));
     assert_eq!(schema.table("memberships"), Some(&expected_memberships()));
     assert_eq!(schema.table("events"), Some(&expected_events()));
+    assert_eq!(schema.table("event_links"), Some(&expected_event_links()));
     assert_eq!(
         schema.enums,
         vec![
@@ -695,18 +747,18 @@ async fn the_number_of_catalog_queries_does_not_grow_with_the_tables() {
     }
     small.execute(&small_ddl).await;
     large.execute(&large_ddl).await;
-    assert_eq!(read(&small).await.tables.len(), 7);
-    assert_eq!(read(&large).await.tables.len(), 61);
+    assert_eq!(read(&small).await.tables.len(), 8);
+    assert_eq!(read(&large).await.tables.len(), 62);
 
     let (small_statements, small_reported) = statements_for_one_introspection(&small).await;
     let (large_statements, large_reported) = statements_for_one_introspection(&large).await;
     assert_eq!(
         small_statements, QUERY_COUNT,
-        "statements on the wire for 7 tables"
+        "statements on the wire for 8 tables"
     );
     assert_eq!(
         large_statements, QUERY_COUNT,
-        "statements on the wire for 61 tables"
+        "statements on the wire for 62 tables"
     );
     assert_eq!((small_reported, large_reported), (QUERY_COUNT, QUERY_COUNT));
 }

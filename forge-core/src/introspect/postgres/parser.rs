@@ -16,6 +16,7 @@ use crate::model::{
 /// ignored tables (and every row that belongs to a table not listed, such as
 /// one created between two queries), sorted by [`Schema::normalize`].
 pub fn parse_schema(rows: CatalogRows, schema_name: &str, options: &IntrospectOptions) -> Schema {
+    let names = ColumnNames::new(&rows.columns);
     let mut tables: BTreeMap<String, Table> = rows
         .tables
         .into_iter()
@@ -29,12 +30,12 @@ pub fn parse_schema(rows: CatalogRows, schema_name: &str, options: &IntrospectOp
     }
     for row in rows.constraints {
         if let Some(table) = tables.get_mut(&row.table) {
-            add_constraint(table, row);
+            add_constraint(table, row, &names);
         }
     }
     for row in rows.indexes {
         if let Some(table) = tables.get_mut(&row.table) {
-            table.indexes.push(parse_index(row));
+            table.indexes.push(parse_index(row, &names));
         }
     }
     let enums = rows.enums.into_iter().map(parse_enum).collect();
@@ -43,6 +44,42 @@ pub fn parse_schema(rows: CatalogRows, schema_name: &str, options: &IntrospectOp
         enums,
     }
     .normalized()
+}
+
+/// Column names by table and column number (`attnum`), which is how
+/// constraints and indexes refer to columns in the catalogs.
+#[derive(Debug, Default)]
+pub struct ColumnNames {
+    by_table: BTreeMap<String, BTreeMap<i16, String>>,
+}
+
+impl ColumnNames {
+    pub fn new(columns: &[ColumnRow]) -> Self {
+        let mut by_table: BTreeMap<String, BTreeMap<i16, String>> = BTreeMap::new();
+        for column in columns {
+            by_table
+                .entry(column.table.clone())
+                .or_default()
+                .insert(column.position, column.name.clone());
+        }
+        ColumnNames { by_table }
+    }
+
+    /// The names of `numbers` in `table`, in the given order. A number without
+    /// a column (the table changed between two queries) is left out.
+    pub fn resolve(&self, table: &str, numbers: &[i16]) -> Vec<String> {
+        let Some(columns) = self.by_table.get(table) else {
+            return Vec::new();
+        };
+        numbers
+            .iter()
+            .filter_map(|n| columns.get(n).cloned())
+            .collect()
+    }
+
+    fn name(&self, table: &str, number: i16) -> Option<&str> {
+        self.by_table.get(table)?.get(&number).map(String::as_str)
+    }
 }
 
 fn parse_table(row: TableRow) -> Table {
@@ -194,34 +231,42 @@ fn scalar_type(
     }
 }
 
-fn add_constraint(table: &mut Table, row: ConstraintRow) {
+fn add_constraint(table: &mut Table, row: ConstraintRow, names: &ColumnNames) {
+    let columns = names.resolve(&row.table, &row.column_numbers);
     match row.kind.as_str() {
         "p" => {
             table.primary_key = Some(PrimaryKey {
                 name: row.name,
-                columns: row.columns,
+                columns,
             })
         }
         "u" => table.uniques.push(UniqueConstraint {
             name: row.name,
-            columns: row.columns,
+            columns,
         }),
-        "f" => table.foreign_keys.push(ForeignKey {
-            on_delete: referential_action(&row.on_delete),
-            on_update: referential_action(&row.on_update),
-            deferrable: match (row.deferrable, row.deferred) {
-                (false, _) => Deferrable::NotDeferrable,
-                (true, false) => Deferrable::InitiallyImmediate,
-                (true, true) => Deferrable::InitiallyDeferred,
-            },
-            name: row.name,
-            columns: row.columns,
-            referenced_table: row.referenced_table.unwrap_or_default(),
-            referenced_columns: row.referenced_columns,
-        }),
+        "f" => {
+            let referenced_table = row.referenced_table.unwrap_or_default();
+            let referenced_columns = match row.referenced_columns_elsewhere {
+                Some(elsewhere) => elsewhere,
+                None => names.resolve(&referenced_table, &row.referenced_column_numbers),
+            };
+            table.foreign_keys.push(ForeignKey {
+                name: row.name,
+                columns,
+                referenced_table,
+                referenced_columns,
+                on_delete: referential_action(&row.on_delete),
+                on_update: referential_action(&row.on_update),
+                deferrable: match (row.deferrable, row.deferred) {
+                    (false, _) => Deferrable::NotDeferrable,
+                    (true, false) => Deferrable::InitiallyImmediate,
+                    (true, true) => Deferrable::InitiallyDeferred,
+                },
+            })
+        }
         "c" => table.checks.push(CheckConstraint {
-            expression: check_body(&row.definition),
             name: row.name,
+            expression: check_body(&row.definition),
         }),
         _ => {}
     }
@@ -279,24 +324,32 @@ fn strip_one_paren_pair(expr: &str) -> &str {
     }
 }
 
-pub fn parse_index(row: IndexRow) -> Index {
+pub fn parse_index(row: IndexRow, names: &ColumnNames) -> Index {
     let keys = row
-        .key_columns
-        .into_iter()
-        .zip(row.key_definitions)
-        .zip(row.key_descending)
-        .map(|((column, definition), descending)| {
-            if column.is_empty() {
-                // The expression key has no slot for its order: it is part of the key's SQL.
-                IndexKey::Expression(if descending {
-                    format!("{definition} DESC")
-                } else {
-                    definition
-                })
-            } else {
-                IndexKey::Column {
-                    name: column,
+        .key_numbers
+        .iter()
+        .enumerate()
+        .map(|(position, &number)| {
+            // indoption bit 0: DESC.
+            let descending = row.key_options.get(position).is_some_and(|o| o & 1 == 1);
+            match names.name(&row.table, number) {
+                Some(name) if number != 0 => IndexKey::Column {
+                    name: name.to_string(),
                     descending,
+                },
+                _ => {
+                    let expression = row
+                        .key_expressions
+                        .as_ref()
+                        .and_then(|e| e.get(position))
+                        .cloned()
+                        .unwrap_or_default();
+                    // The expression key has no slot for its order: it is part of the key's SQL.
+                    IndexKey::Expression(if descending {
+                        format!("{expression} DESC")
+                    } else {
+                        expression
+                    })
                 }
             }
         })
@@ -557,80 +610,113 @@ mod tests {
         );
     }
 
+    /// Columns of `table` numbered from 1, as `attnum` does.
+    fn numbered(table: &str, names: &[&str]) -> Vec<ColumnRow> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| ColumnRow {
+                table: table.into(),
+                position: i as i16 + 1,
+                ..column(name, "int4", -1, "integer")
+            })
+            .collect()
+    }
+
     #[test]
-    fn constraints_fill_their_slots() {
+    fn constraints_fill_their_slots_with_columns_in_key_order() {
+        let mut columns = numbered("orders", &["a", "b", "code", "user_id", "total"]);
+        columns.extend(numbered("users", &["name", "id"]));
+        let names = ColumnNames::new(&columns);
         let mut table = Table::new("orders");
         let base = ConstraintRow {
             table: "orders".into(),
             ..ConstraintRow::default()
         };
-        add_constraint(
-            &mut table,
+        let constraints = [
             ConstraintRow {
                 name: "orders_pkey".into(),
                 kind: "p".into(),
-                columns: vec!["b".into(), "a".into()],
+                column_numbers: vec![2, 1],
                 ..base.clone()
             },
-        );
-        add_constraint(
-            &mut table,
             ConstraintRow {
                 name: "orders_code_key".into(),
                 kind: "u".into(),
-                columns: vec!["code".into()],
+                column_numbers: vec![3],
                 ..base.clone()
             },
-        );
-        add_constraint(
-            &mut table,
             ConstraintRow {
                 name: "orders_user_id_fkey".into(),
                 kind: "f".into(),
-                columns: vec!["user_id".into()],
+                column_numbers: vec![4],
                 referenced_table: Some("users".into()),
-                referenced_columns: vec!["id".into()],
+                referenced_column_numbers: vec![2],
                 on_delete: "c".into(),
                 on_update: "n".into(),
                 deferrable: true,
                 deferred: true,
                 ..base.clone()
             },
-        );
-        add_constraint(
-            &mut table,
+            ConstraintRow {
+                name: "orders_remote_fkey".into(),
+                kind: "f".into(),
+                column_numbers: vec![1, 2],
+                referenced_table: Some("remote".into()),
+                referenced_column_numbers: vec![7, 8],
+                referenced_columns_elsewhere: Some(vec!["x".into(), "y".into()]),
+                on_delete: "a".into(),
+                on_update: "a".into(),
+                deferrable: true,
+                ..base.clone()
+            },
             ConstraintRow {
                 name: "orders_total_check".into(),
                 kind: "c".into(),
+                column_numbers: vec![5],
                 definition: "CHECK (total >= 0)".into(),
                 ..base
             },
-        );
+        ];
+        for row in constraints {
+            add_constraint(&mut table, row, &names);
+        }
         assert_eq!(
             table.primary_key,
             Some(PrimaryKey {
                 name: "orders_pkey".into(),
-                columns: vec!["b".into(), "a".into()]
+                columns: strings(&["b", "a"])
             })
         );
         assert_eq!(
             table.uniques,
             vec![UniqueConstraint {
                 name: "orders_code_key".into(),
-                columns: vec!["code".into()]
+                columns: strings(&["code"])
             }]
         );
         assert_eq!(
             table.foreign_keys,
-            vec![ForeignKey {
-                name: "orders_user_id_fkey".into(),
-                columns: vec!["user_id".into()],
-                referenced_table: "users".into(),
-                referenced_columns: vec!["id".into()],
-                on_delete: ReferentialAction::Cascade,
-                on_update: ReferentialAction::SetNull,
-                deferrable: Deferrable::InitiallyDeferred,
-            }]
+            vec![
+                ForeignKey {
+                    name: "orders_user_id_fkey".into(),
+                    columns: strings(&["user_id"]),
+                    referenced_table: "users".into(),
+                    referenced_columns: strings(&["id"]),
+                    on_delete: ReferentialAction::Cascade,
+                    on_update: ReferentialAction::SetNull,
+                    deferrable: Deferrable::InitiallyDeferred,
+                },
+                ForeignKey {
+                    name: "orders_remote_fkey".into(),
+                    columns: strings(&["a", "b"]),
+                    referenced_table: "remote".into(),
+                    referenced_columns: strings(&["x", "y"]),
+                    on_delete: ReferentialAction::NoAction,
+                    on_update: ReferentialAction::NoAction,
+                    deferrable: Deferrable::InitiallyImmediate,
+                },
+            ]
         );
         assert_eq!(
             table.checks,
@@ -639,6 +725,10 @@ mod tests {
                 expression: "total >= 0".into()
             }]
         );
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
@@ -652,21 +742,20 @@ mod tests {
 
     #[test]
     fn index_keys_keep_order_direction_and_expressions() {
-        let index = parse_index(IndexRow {
-            table: "users".into(),
-            name: "ix_users_mixed".into(),
-            unique: true,
-            method: "btree".into(),
-            predicate: Some("deleted_at IS NULL".into()),
-            key_columns: vec!["b".into(), "".into(), "a".into(), "".into()],
-            key_definitions: vec![
-                "b".into(),
-                "lower(email)".into(),
-                "a".into(),
-                "(x + 1)".into(),
-            ],
-            key_descending: vec![false, false, true, true],
-        });
+        let names = ColumnNames::new(&numbered("users", &["a", "b", "email"]));
+        let index = parse_index(
+            IndexRow {
+                table: "users".into(),
+                name: "ix_users_mixed".into(),
+                unique: true,
+                method: "btree".into(),
+                predicate: Some("deleted_at IS NULL".into()),
+                key_numbers: vec![2, 0, 1, 0],
+                key_options: vec![0, 0, 3, 1],
+                key_expressions: Some(strings(&["", "lower(email)", "", "(a + 1)"])),
+            },
+            &names,
+        );
         assert_eq!(
             index.keys,
             vec![
@@ -676,21 +765,25 @@ mod tests {
                     name: "a".into(),
                     descending: true
                 },
-                IndexKey::Expression("(x + 1) DESC".into()),
+                IndexKey::Expression("(a + 1) DESC".into()),
             ]
         );
         assert!(index.unique);
         assert_eq!(index.method, None);
         assert_eq!(index.predicate.as_deref(), Some("deleted_at IS NULL"));
 
-        let hash = parse_index(IndexRow {
-            name: "ix_hash".into(),
-            method: "hash".into(),
-            key_columns: vec!["a".into()],
-            key_definitions: vec!["a".into()],
-            key_descending: vec![false],
-            ..IndexRow::default()
-        });
+        let hash = parse_index(
+            IndexRow {
+                table: "users".into(),
+                name: "ix_hash".into(),
+                method: "hash".into(),
+                key_numbers: vec![3],
+                key_options: vec![0],
+                ..IndexRow::default()
+            },
+            &names,
+        );
+        assert_eq!(hash.keys, vec![IndexKey::column("email")]);
         assert_eq!(hash.method.as_deref(), Some("hash"));
     }
 
@@ -730,7 +823,7 @@ mod tests {
                 table: "forge_version".into(),
                 name: "forge_version_pkc".into(),
                 kind: "p".into(),
-                columns: vec!["version_num".into()],
+                column_numbers: vec![1],
                 ..ConstraintRow::default()
             }],
             indexes: vec![],

@@ -15,7 +15,7 @@ use crate::introspect::IntrospectError;
 /// and tables that belong to an extension are left out.
 pub const TABLES: &str = r#"
 SELECT c.relname::text AS table_name,
-       obj_description(c.oid, 'pg_class') AS comment
+       ds.description AS comment
 FROM pg_namespace n
 LEFT JOIN pg_class c
        ON c.relnamespace = n.oid
@@ -23,6 +23,8 @@ LEFT JOIN pg_class c
       AND NOT c.relispartition
       AND NOT EXISTS (SELECT 1 FROM pg_depend dep
                       WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid AND dep.deptype = 'e')
+LEFT JOIN pg_description ds
+       ON ds.classoid = 'pg_class'::regclass AND ds.objoid = c.oid AND ds.objsubid = 0
 WHERE n.nspname = $1
 ORDER BY c.relname
 "#;
@@ -31,6 +33,7 @@ ORDER BY c.relname
 pub const COLUMNS: &str = r#"
 SELECT c.relname::text AS table_name,
        a.attname::text AS column_name,
+       a.attnum AS position,
        t.typname::text AS type_name,
        t.typtype::text AS type_kind,
        tn.nspname::text AS type_schema,
@@ -40,14 +43,17 @@ SELECT c.relname::text AS table_name,
        a.atttypmod AS type_modifier,
        format_type(a.atttypid, a.atttypmod) AS formatted_type,
        a.attnotnull AS not_null,
-       pg_get_expr(d.adbin, d.adrelid) AS default_expression,
+       -- A default cannot refer to a column, so no relation is needed to
+       -- deparse it (opening one per default is the costly part); a generated
+       -- column's expression can, and is no default.
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END AS default_expression,
        a.attidentity::text AS identity,
        a.attgenerated::text AS generated,
        EXISTS (SELECT 1 FROM pg_depend dep
                JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
                WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
                  AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a') AS owns_sequence,
-       col_description(a.attrelid, a.attnum) AS comment
+       ds.description AS comment
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -56,6 +62,8 @@ JOIN pg_namespace tn ON tn.oid = t.typnamespace
 LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typlen = -1 AND t.typelem <> 0
 LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_description ds
+       ON ds.classoid = 'pg_class'::regclass AND ds.objoid = a.attrelid AND ds.objsubid = a.attnum
 WHERE n.nspname = $1
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition
@@ -65,25 +73,28 @@ ORDER BY c.relname, a.attnum
 "#;
 
 /// Primary keys, unique, foreign key and check constraints, with their column
-/// lists in key order.
+/// numbers in key order (resolved to names by the parser: a subquery per
+/// constraint would cost more than the rest of the query).
 pub const CONSTRAINTS: &str = r#"
 SELECT c.relname::text AS table_name,
        con.conname::text AS name,
        con.contype::text AS kind,
-       ARRAY(SELECT a.attname::text
-             FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
-             ORDER BY k.ord) AS columns,
+       con.conkey AS column_numbers,
        rc.relname::text AS referenced_table,
-       ARRAY(SELECT a.attname::text
-             FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
-             ORDER BY k.ord) AS referenced_columns,
+       con.confkey AS referenced_column_numbers,
+       -- Column numbers are resolved against the columns query; only a table
+       -- of another schema needs its names read here.
+       CASE WHEN rc.relnamespace <> c.relnamespace THEN
+           ARRAY(SELECT a.attname::text
+                 FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
+                 JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
+                 ORDER BY k.ord)
+       END AS referenced_columns_elsewhere,
        con.confupdtype::text AS on_update,
        con.confdeltype::text AS on_delete,
        con.condeferrable AS deferrable,
        con.condeferred AS deferred,
-       pg_get_constraintdef(con.oid, true) AS definition
+       CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) ELSE '' END AS definition
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -92,29 +103,30 @@ WHERE n.nspname = $1
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition
   AND con.contype IN ('p', 'u', 'f', 'c')
+  -- A foreign key to a partitioned table has internal clones, one per
+  -- partition, under the same name: only the constraint itself is read.
+  AND con.conparentid = 0
 ORDER BY c.relname, con.conname
 "#;
 
 /// Indexes that back no constraint (a primary key's or unique constraint's
 /// index is the constraint, not an index of its own). For each key position:
-/// the column name (empty for an expression), what PostgreSQL prints for the
-/// key, and whether it is descending.
+/// the column number (0 for an expression), its options (bit 1: DESC), and,
+/// when the index has expression keys, what PostgreSQL prints for them.
 pub const INDEXES: &str = r#"
 SELECT t.relname::text AS table_name,
        ic.relname::text AS name,
        i.indisunique AS is_unique,
        am.amname::text AS method,
        pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
-       ARRAY(SELECT COALESCE(a.attname::text, '')
-             FROM generate_series(1, i.indnkeyatts::int) AS k
-             LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] AND i.indkey[k - 1] <> 0
-             ORDER BY k) AS key_columns,
-       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
-             FROM generate_series(1, i.indnkeyatts::int) AS k
-             ORDER BY k) AS key_definitions,
-       ARRAY(SELECT (i.indoption[k - 1]::int & 1) = 1
-             FROM generate_series(1, i.indnkeyatts::int) AS k
-             ORDER BY k) AS key_descending
+       -- Key columns only (INCLUDE columns follow them); a slice starts at 1.
+       (i.indkey::int2[])[0:i.indnkeyatts - 1] AS key_numbers,
+       (i.indoption::int2[])[0:i.indnkeyatts - 1] AS key_options,
+       CASE WHEN 0 = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1]) THEN
+           ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) ELSE '' END
+                 FROM generate_series(1, i.indnkeyatts::int) AS k
+                 ORDER BY k)
+       END AS key_expressions
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class t ON t.oid = i.indrelid
@@ -155,6 +167,8 @@ pub struct TableRow {
 pub struct ColumnRow {
     pub table: String,
     pub name: String,
+    /// `attnum`: what constraints and indexes refer to the column by.
+    pub position: i16,
     /// `pg_type.typname`: `int4`, `varchar`, `_text` (an array), `mood`...
     pub type_name: String,
     /// `pg_type.typtype`: `b` base, `e` enum, `d` domain, `c` composite...
@@ -185,15 +199,19 @@ pub struct ConstraintRow {
     pub name: String,
     /// `contype`: `p`, `u`, `f` or `c`.
     pub kind: String,
-    pub columns: Vec<String>,
+    pub column_numbers: Vec<i16>,
     pub referenced_table: Option<String>,
-    pub referenced_columns: Vec<String>,
+    pub referenced_column_numbers: Vec<i16>,
+    /// The referenced columns' names when the table is in another schema
+    /// (the columns query does not read it).
+    pub referenced_columns_elsewhere: Option<Vec<String>>,
     /// `confupdtype` / `confdeltype`: `a`, `r`, `c`, `n`, `d` (space for non-FKs).
     pub on_update: String,
     pub on_delete: String,
     pub deferrable: bool,
     pub deferred: bool,
-    /// `pg_get_constraintdef()`, e.g. `CHECK (price > 0::double precision)`.
+    /// `pg_get_constraintdef()` of a check, e.g. `CHECK (price > 0::double
+    /// precision)`; empty for the other kinds (deparsing them is wasted work).
     pub definition: String,
 }
 
@@ -204,11 +222,14 @@ pub struct IndexRow {
     pub unique: bool,
     pub method: String,
     pub predicate: Option<String>,
-    /// Per key position: the column name, or empty for an expression.
-    pub key_columns: Vec<String>,
-    /// Per key position: what `pg_get_indexdef(index, position, true)` prints.
-    pub key_definitions: Vec<String>,
-    pub key_descending: Vec<bool>,
+    /// Per key position: the column number, 0 for an expression.
+    pub key_numbers: Vec<i16>,
+    /// Per key position: `indoption` bits (1: DESC, 2: NULLS FIRST).
+    pub key_options: Vec<i16>,
+    /// Per key position, when some key is an expression: what
+    /// `pg_get_indexdef(index, position, true)` prints for it (empty for a
+    /// column: deparsing costs, names do not).
+    pub key_expressions: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -338,6 +359,7 @@ fn column_row(row: &PgRow) -> Result<ColumnRow, sqlx::Error> {
     Ok(ColumnRow {
         table: row.try_get("table_name")?,
         name: row.try_get("column_name")?,
+        position: row.try_get("position")?,
         type_name: row.try_get("type_name")?,
         type_kind: row.try_get("type_kind")?,
         type_schema: row.try_get("type_schema")?,
@@ -360,9 +382,14 @@ fn constraint_row(row: &PgRow) -> Result<ConstraintRow, sqlx::Error> {
         table: row.try_get("table_name")?,
         name: row.try_get("name")?,
         kind: row.try_get("kind")?,
-        columns: row.try_get("columns")?,
+        column_numbers: row
+            .try_get::<Option<Vec<i16>>, _>("column_numbers")?
+            .unwrap_or_default(),
         referenced_table: row.try_get("referenced_table")?,
-        referenced_columns: row.try_get("referenced_columns")?,
+        referenced_column_numbers: row
+            .try_get::<Option<Vec<i16>>, _>("referenced_column_numbers")?
+            .unwrap_or_default(),
+        referenced_columns_elsewhere: row.try_get("referenced_columns_elsewhere")?,
         on_update: row.try_get("on_update")?,
         on_delete: row.try_get("on_delete")?,
         deferrable: row.try_get("deferrable")?,
@@ -378,8 +405,8 @@ fn index_row(row: &PgRow) -> Result<IndexRow, sqlx::Error> {
         unique: row.try_get("is_unique")?,
         method: row.try_get("method")?,
         predicate: row.try_get("predicate")?,
-        key_columns: row.try_get("key_columns")?,
-        key_definitions: row.try_get("key_definitions")?,
-        key_descending: row.try_get("key_descending")?,
+        key_numbers: row.try_get("key_numbers")?,
+        key_options: row.try_get("key_options")?,
+        key_expressions: row.try_get("key_expressions")?,
     })
 }
