@@ -329,7 +329,7 @@ async fn branches_are_applied_and_merged() {
     assert_eq!(heads.as_array().unwrap().len(), 1);
     let merge_id = heads[0]["revision"].as_str().unwrap().to_string();
     project.cli(&["migrate", "upgrade"]).success();
-    assert_eq!(versions(&db).await, [merge_id.clone()]);
+    assert_eq!(versions(&db).await, [merge_id]);
     assert!(table_exists(&db, "two_t").await);
     let history = project.cli(&["migrate", "history"]).success();
     let first = history.stdout.lines().next().unwrap();

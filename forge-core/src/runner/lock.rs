@@ -102,12 +102,10 @@ impl MigrationLock {
                 return Ok(());
             }
             let holder = holder(connection, self.key).await?;
-            if holder.is_some()
-                && holder.as_ref().map(|h| h.pid) != last_holder.as_ref().map(|h| h.pid)
-            {
-                waiting(holder.as_ref().expect("checked"));
-            }
-            if holder.is_some() {
+            if let Some(h) = &holder {
+                if last_holder.as_ref().map(|l| l.pid) != Some(h.pid) {
+                    waiting(h);
+                }
                 last_holder = holder;
             }
             if Instant::now() >= deadline {
@@ -141,19 +139,22 @@ impl MigrationLock {
     }
 }
 
+/// pid, application_name, user, client address, seconds in its state.
+type HolderRow = (
+    i32,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
 /// Who holds advisory lock `key` in this database (a bigint key shows in
 /// pg_locks as classid = high 32 bits, objid = low 32 bits, objsubid = 1).
 async fn holder(
     connection: &mut PgConnection,
     key: i64,
 ) -> Result<Option<LockHolder>, RunnerError> {
-    let row: Option<(
-        i32,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-    )> = sqlx::query_as(
+    let row: Option<HolderRow> = sqlx::query_as(
         "SELECT a.pid, a.application_name, a.usename::text, a.client_addr::text, \
                 extract(epoch FROM now() - a.state_change)::bigint \
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \

@@ -390,7 +390,7 @@ impl Migrator {
                     problem,
                 });
             }
-            let empty = step.section().map_or(true, |s| s.statements.is_empty());
+            let empty = step.section().is_none_or(|s| s.statements.is_empty());
             // A revision without upgrade statements (a merge) has nothing to undo.
             if step.direction == Direction::Down && empty && !script.upgrade.statements.is_empty() {
                 return Err(RunnerError::EmptyDowngrade {

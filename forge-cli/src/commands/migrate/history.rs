@@ -62,7 +62,7 @@ pub async fn exec(
         .filter(|e| {
             selected
                 .as_ref()
-                .map_or(true, |s| s.contains(&e.script.revision))
+                .is_none_or(|s| s.contains(&e.script.revision))
         })
         .map(|e| HistoryLine {
             is_current: current
@@ -160,6 +160,6 @@ fn select(
         .collect();
     Ok(upper
         .into_iter()
-        .filter(|id| lower.as_ref().map_or(true, |l| l.contains(id)))
+        .filter(|id| lower.as_ref().is_none_or(|l| l.contains(id)))
         .collect())
 }
