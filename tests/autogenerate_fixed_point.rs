@@ -241,7 +241,7 @@ fn constraint_cases() -> Vec<Case> {
     let mut t = people();
     t.indexes.push(Index {
         name: "ux_people_lower_name".into(),
-        keys: vec![IndexKey::Expression("lower((name)::text)".into())],
+        keys: vec![IndexKey::expression("lower((name)::text)")],
         unique: true,
         predicate: None,
         method: None,
@@ -257,6 +257,22 @@ fn constraint_cases() -> Vec<Case> {
         ..index("people", &["age"])
     });
     cases.push(created("descending index", schema(vec![t])));
+
+    let mut t = people();
+    t.indexes.push(Index {
+        name: "ix_people_lower_name_desc".into(),
+        keys: vec![
+            IndexKey::Expression {
+                expression: "lower((name)::text)".into(),
+                descending: true,
+            },
+            IndexKey::column("age"),
+        ],
+        unique: false,
+        predicate: None,
+        method: None,
+    });
+    cases.push(created("descending expression index", schema(vec![t])));
 
     let mut t = people();
     t.indexes.push(Index {
@@ -733,7 +749,7 @@ async fn every_type_nullable_or_with_a_default_is_a_fixed_point() {
 
 #[tokio::test]
 async fn keys_indexes_foreign_keys_checks_comments_and_identities_are_fixed_points() {
-    assert_eq!(run_all(constraint_cases()).await, 22);
+    assert_eq!(run_all(constraint_cases()).await, 23);
 }
 
 #[tokio::test]

@@ -99,7 +99,7 @@ fn constraints_on_an_existing_table() {
     });
     u.indexes.push(Index {
         name: "ux_users_lower_email".into(),
-        keys: vec![IndexKey::Expression("lower((email)::text)".into())],
+        keys: vec![IndexKey::expression("lower((email)::text)")],
         unique: true,
         predicate: Some("age IS NOT NULL".into()),
         method: None,

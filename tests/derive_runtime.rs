@@ -316,7 +316,15 @@ fn pg_enums_name_their_type_and_labels() {
 fn every_derived_entity_registers_itself_with_its_source() {
     let ours = ours();
     let names: Vec<&str> = ours.iter().map(|e| e.rust_name).collect();
-    assert_eq!(names, ["AccountTable", "AccountTagTable", "TicketTable", "TenantPageTable"]);
+    assert_eq!(
+        names,
+        [
+            "AccountTable",
+            "AccountTagTable",
+            "TicketTable",
+            "TenantPageTable"
+        ]
+    );
     assert!(
         ours.iter()
             .all(|e| e.source_file.ends_with("derive_runtime.rs")),

@@ -340,11 +340,14 @@ fn expected_users() -> Table {
         },
         index(
             "ix_users_lower_email",
-            vec![IndexKey::Expression("lower(email::text)".into())],
+            vec![IndexKey::expression("lower(email::text)")],
         ),
         index(
             "ix_users_lower_name_desc",
-            vec![IndexKey::Expression("lower(name) DESC".into())],
+            vec![IndexKey::Expression {
+                expression: "lower(name)".into(),
+                descending: true,
+            }],
         ),
         index(
             "ix_users_recent",

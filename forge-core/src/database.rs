@@ -28,7 +28,11 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Parses a PostgreSQL URL.
 pub fn parse_url(url: &str) -> Result<PgConnectOptions, ConnectError> {
-    url.parse::<PgConnectOptions>().map_err(|e| ConnectError::InvalidUrl { url: redact_url(url), reason: e.to_string() })
+    url.parse::<PgConnectOptions>()
+        .map_err(|e| ConnectError::InvalidUrl {
+            url: redact_url(url),
+            reason: e.to_string(),
+        })
 }
 
 /// Opens one session to `url`. When `schema` is given, it must exist and
@@ -39,50 +43,87 @@ pub async fn connect(url: &str, schema: Option<&str>) -> Result<PgConnection, Co
 }
 
 /// Opens one session with prepared options (`url` only names it in errors).
-pub async fn connect_with(url: &str, options: PgConnectOptions, schema: Option<&str>) -> Result<PgConnection, ConnectError> {
+pub async fn connect_with(
+    url: &str,
+    options: PgConnectOptions,
+    schema: Option<&str>,
+) -> Result<PgConnection, ConnectError> {
     let shown = redact_url(url);
     let database = options.get_database().unwrap_or("").to_string();
-    let mut connection = match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
-        Err(_) => return Err(ConnectError::Unreachable { url: shown, reason: format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()) }),
-        Ok(Err(e)) => return Err(classify(e, shown, database)),
-        Ok(Ok(connection)) => connection,
-    };
+    let mut connection =
+        match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
+            Err(_) => {
+                return Err(ConnectError::Unreachable {
+                    url: shown,
+                    reason: format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()),
+                })
+            }
+            Ok(Err(e)) => return Err(classify(e, shown, database)),
+            Ok(Ok(connection)) => connection,
+        };
     if let Some(schema) = schema {
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
-            .bind(schema)
-            .fetch_one(&mut connection)
-            .await
-            .map_err(|e| ConnectError::Other { url: shown.clone(), reason: e.to_string() })?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+                .bind(schema)
+                .fetch_one(&mut connection)
+                .await
+                .map_err(|e| ConnectError::Other {
+                    url: shown.clone(),
+                    reason: e.to_string(),
+                })?;
         if !exists {
             let _ = connection.close().await;
-            return Err(ConnectError::MissingSchema { url: shown, schema: schema.to_string() });
+            return Err(ConnectError::MissingSchema {
+                url: shown,
+                schema: schema.to_string(),
+            });
         }
         sqlx::query(&format!("SET search_path TO {}", quote_identifier(schema)))
             .execute(&mut connection)
             .await
-            .map_err(|e| ConnectError::Other { url: shown, reason: e.to_string() })?;
+            .map_err(|e| ConnectError::Other {
+                url: shown,
+                reason: e.to_string(),
+            })?;
     }
     Ok(connection)
 }
 
 fn classify(error: sqlx::Error, url: String, database: String) -> ConnectError {
     match &error {
-        sqlx::Error::Io(e) => ConnectError::Unreachable { url, reason: e.to_string() },
-        sqlx::Error::Tls(e) => ConnectError::Other { url, reason: format!("TLS failed: {e}") },
+        sqlx::Error::Io(e) => ConnectError::Unreachable {
+            url,
+            reason: e.to_string(),
+        },
+        sqlx::Error::Tls(e) => ConnectError::Other {
+            url,
+            reason: format!("TLS failed: {e}"),
+        },
         sqlx::Error::Database(db) => match db.code().as_deref() {
             // invalid_password, invalid_authorization_specification
-            Some("28P01") | Some("28000") => ConnectError::Authentication { url, reason: db.message().to_string() },
+            Some("28P01") | Some("28000") => ConnectError::Authentication {
+                url,
+                reason: db.message().to_string(),
+            },
             // invalid_catalog_name
             Some("3D000") => ConnectError::MissingDatabase { url, database },
-            _ => ConnectError::Other { url, reason: db.message().to_string() },
+            _ => ConnectError::Other {
+                url,
+                reason: db.message().to_string(),
+            },
         },
-        _ => ConnectError::Other { url, reason: redact_text(&error.to_string()) },
+        _ => ConnectError::Other {
+            url,
+            reason: redact_text(&error.to_string()),
+        },
     }
 }
 
 /// The URL with its password replaced by `***` (`postgres://app:***@db/app`).
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
     // The authority ends at the first '/', '?' or '#'; user info ends at its last '@'.
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
@@ -98,7 +139,9 @@ pub fn redact_url(url: &str) -> String {
 }
 
 fn redact_query_password(url: &str) -> String {
-    let Some((base, query)) = url.split_once('?') else { return url.to_string() };
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
     let parts: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
@@ -111,7 +154,16 @@ fn redact_query_password(url: &str) -> String {
 
 /// Redacts any URL-looking passwords inside free text (driver messages).
 pub fn redact_text(text: &str) -> String {
-    text.split(' ').map(|word| if word.contains("://") { redact_url(word) } else { word.to_string() }).collect::<Vec<_>>().join(" ")
+    text.split(' ')
+        .map(|word| {
+            if word.contains("://") {
+                redact_url(word)
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Double-quotes an identifier for PostgreSQL.
@@ -125,10 +177,19 @@ mod tests {
 
     #[test]
     fn passwords_never_survive_redaction() {
-        assert_eq!(redact_url("postgres://app:s3cret@db:5432/app"), "postgres://app:***@db:5432/app");
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/app"),
+            "postgres://app:***@db:5432/app"
+        );
         assert_eq!(redact_url("postgres://app@db/app"), "postgres://app@db/app");
-        assert_eq!(redact_url("postgres://a:p%40ss@db/app?sslmode=require"), "postgres://a:***@db/app?sslmode=require");
-        assert_eq!(redact_url("postgres://db/app?user=a&password=s3cret"), "postgres://db/app?user=a&password=***");
+        assert_eq!(
+            redact_url("postgres://a:p%40ss@db/app?sslmode=require"),
+            "postgres://a:***@db/app?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgres://db/app?user=a&password=s3cret"),
+            "postgres://db/app?user=a&password=***"
+        );
         assert!(!redact_text("failed for postgres://u:hunter2@h/d here").contains("hunter2"));
     }
 

@@ -6,13 +6,13 @@ pub mod autogenerate;
 pub mod database;
 pub mod diff;
 pub mod entity;
+pub mod graph;
+pub mod introspect;
 pub mod model;
 pub mod registry;
 pub mod render;
 pub mod runner;
 pub mod script;
 pub mod verify;
-pub mod graph;
-pub mod introspect;
 
 pub use entity::{EntityBase, EntityFields, EntityTable, NumericType, PgEnum, SqlType, TextType};

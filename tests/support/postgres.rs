@@ -290,10 +290,18 @@ mod tests {
     #[ignore = "starts a PostgreSQL server on port 55439"]
     fn a_throwaway_server_starts_from_the_installed_binaries() {
         let url = super::start_throwaway_server().expect("the throwaway server starts");
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let one: i32 = runtime.block_on(async {
-            let mut connection = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.unwrap();
-            sqlx::query_scalar("SELECT 1").fetch_one(&mut connection).await.unwrap()
+            let mut connection = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+                .await
+                .unwrap();
+            sqlx::query_scalar("SELECT 1")
+                .fetch_one(&mut connection)
+                .await
+                .unwrap()
         });
         assert_eq!(one, 1);
     }

@@ -167,7 +167,10 @@ fn index_line(index: &Index) -> String {
                 descending: true,
             } => format!("{name} DESC"),
             IndexKey::Column { name, .. } => name.clone(),
-            IndexKey::Expression(expression) => expression.clone(),
+            IndexKey::Expression {
+                expression,
+                descending,
+            } => format!("({expression}){}", if *descending { " DESC" } else { "" }),
         })
         .collect();
     let mut line = format!(

@@ -69,19 +69,32 @@ fn same_key(a: &IndexKey, b: &IndexKey) -> bool {
                 descending: dy,
             },
         ) => x == y && dx == dy,
-        (IndexKey::Expression(x), IndexKey::Expression(y)) => {
-            comparison_key(x) == comparison_key(y)
-        }
+        (
+            IndexKey::Expression {
+                expression: x,
+                descending: dx,
+            },
+            IndexKey::Expression {
+                expression: y,
+                descending: dy,
+            },
+        ) => dx == dy && comparison_key(x) == comparison_key(y),
         // An expression that is just a column reads back as the column.
         (
             IndexKey::Column {
                 name,
                 descending: false,
             },
-            IndexKey::Expression(e),
+            IndexKey::Expression {
+                expression: e,
+                descending: false,
+            },
         )
         | (
-            IndexKey::Expression(e),
+            IndexKey::Expression {
+                expression: e,
+                descending: false,
+            },
             IndexKey::Column {
                 name,
                 descending: false,

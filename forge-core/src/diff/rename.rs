@@ -104,7 +104,9 @@ fn rename_column(schema: &mut Schema, table_name: &str, from: &str, to: &str) {
             for key in &mut index.keys {
                 match key {
                     IndexKey::Column { name, .. } => swap(name),
-                    IndexKey::Expression(e) => *e = rename_identifier(e, from, to),
+                    IndexKey::Expression { expression, .. } => {
+                        *expression = rename_identifier(expression, from, to)
+                    }
                 }
             }
             if let Some(p) = &mut index.predicate {

@@ -95,7 +95,7 @@ impl ColumnDefinition {
     fn to_column(&self) -> Column {
         Column {
             name: self.name.clone(),
-            column_type: self.column_type.clone(),
+            column_type: self.column_type.canonical(),
             // A primary key column is NOT NULL whatever its Rust type says.
             nullable: self.nullable && !self.primary_key,
             default: self.default.as_deref().map(normalize::default_expression),
@@ -115,11 +115,23 @@ impl EntityDefinition {
         let mut table = Table::new(name);
         table.comment = self.comment.clone();
         table.renamed_from = self.renamed_from.clone();
-        table.columns = self.columns.iter().map(ColumnDefinition::to_column).collect();
+        table.columns = self
+            .columns
+            .iter()
+            .map(ColumnDefinition::to_column)
+            .collect();
 
-        let pk: Vec<String> = self.columns.iter().filter(|c| c.primary_key).map(|c| c.name.clone()).collect();
+        let pk: Vec<String> = self
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| c.name.clone())
+            .collect();
         if !pk.is_empty() {
-            table.primary_key = Some(PrimaryKey { name: naming::primary_key(name), columns: pk });
+            table.primary_key = Some(PrimaryKey {
+                name: naming::primary_key(name),
+                columns: pk,
+            });
         }
 
         for column in &self.columns {
@@ -134,14 +146,29 @@ impl EntityDefinition {
                 });
             }
             if column.unique {
-                table.uniques.push(UniqueConstraint { name: naming::unique(name, &cols), columns: vec![column.name.clone()] });
+                table.uniques.push(UniqueConstraint {
+                    name: naming::unique(name, &cols),
+                    columns: vec![column.name.clone()],
+                });
             }
             if !column.checks.is_empty() {
                 // Several bounds on one column form one constraint, as PostgreSQL
                 // would name a single column CHECK.
-                let expression = column.checks.iter().map(|c| format!("({c})")).collect::<Vec<_>>().join(" AND ");
-                let expression = if column.checks.len() == 1 { column.checks[0].clone() } else { expression };
-                table.checks.push(CheckConstraint { name: naming::check(name, &column.name), expression });
+                let expression = column
+                    .checks
+                    .iter()
+                    .map(|c| format!("({c})"))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                let expression = if column.checks.len() == 1 {
+                    column.checks[0].clone()
+                } else {
+                    expression
+                };
+                table.checks.push(CheckConstraint {
+                    name: naming::check(name, &column.name),
+                    expression,
+                });
             }
             if let Some(reference) = &column.references {
                 table.foreign_keys.push(ForeignKey {
@@ -159,12 +186,18 @@ impl EntityDefinition {
         for composite in &self.composite_indexes {
             if composite.unique {
                 table.uniques.push(UniqueConstraint {
-                    name: composite.name.clone().unwrap_or_else(|| naming::unique(name, &composite.columns)),
+                    name: composite
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| naming::unique(name, &composite.columns)),
                     columns: composite.columns.clone(),
                 });
             } else {
                 table.indexes.push(Index {
-                    name: composite.name.clone().unwrap_or_else(|| naming::index(name, &composite.columns)),
+                    name: composite
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| naming::index(name, &composite.columns)),
                     keys: composite.columns.iter().map(IndexKey::column).collect(),
                     unique: false,
                     predicate: None,
@@ -199,7 +232,10 @@ pub struct EntityBase {
 
 impl EntityFields for EntityBase {
     fn columns() -> Vec<ColumnDefinition> {
-        let id = ColumnDefinition { primary_key: true, ..ColumnDefinition::of::<uuid::Uuid>("id") };
+        let id = ColumnDefinition {
+            primary_key: true,
+            ..ColumnDefinition::of::<uuid::Uuid>("id")
+        };
         let created_at = ColumnDefinition {
             default: Some("now()".to_string()),
             ..ColumnDefinition::of::<chrono::DateTime<chrono::Utc>>("created_at")

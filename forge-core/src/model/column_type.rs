@@ -69,6 +69,22 @@ impl ColumnType {
         }
     }
 
+    /// The one spelling of types PostgreSQL treats as the same: `numeric(p)` is
+    /// `numeric(p,0)` (and is read back so by introspection).
+    pub fn canonical(&self) -> ColumnType {
+        match self {
+            ColumnType::Numeric {
+                precision: Some(p),
+                scale: None,
+            } => ColumnType::Numeric {
+                precision: Some(*p),
+                scale: Some(0),
+            },
+            ColumnType::Array { element } => ColumnType::array(element.canonical()),
+            other => other.clone(),
+        }
+    }
+
     pub fn is_string(&self) -> bool {
         matches!(
             self,

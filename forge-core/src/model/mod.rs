@@ -108,13 +108,24 @@ pub enum IndexKey {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         descending: bool,
     },
-    Expression(String),
+    Expression {
+        expression: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        descending: bool,
+    },
 }
 
 impl IndexKey {
     pub fn column(name: impl Into<String>) -> Self {
         IndexKey::Column {
             name: name.into(),
+            descending: false,
+        }
+    }
+
+    pub fn expression(expression: impl Into<String>) -> Self {
+        IndexKey::Expression {
+            expression: expression.into(),
             descending: false,
         }
     }
@@ -255,9 +266,16 @@ impl PartialEq for IndexKey {
                     descending: db,
                 },
             ) => a == b && da == db,
-            (IndexKey::Expression(a), IndexKey::Expression(b)) => {
-                normalize::comparison_key(a) == normalize::comparison_key(b)
-            }
+            (
+                IndexKey::Expression {
+                    expression: a,
+                    descending: da,
+                },
+                IndexKey::Expression {
+                    expression: b,
+                    descending: db,
+                },
+            ) => da == db && normalize::comparison_key(a) == normalize::comparison_key(b),
             _ => false,
         }
     }

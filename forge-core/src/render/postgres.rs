@@ -189,7 +189,10 @@ fn create_index(table: &str, index: &Index) -> String {
                 name,
                 descending: true,
             } => format!("{} DESC", ident(name)),
-            IndexKey::Expression(e) => format!("({e})"),
+            IndexKey::Expression {
+                expression,
+                descending,
+            } => format!("({expression}){}", if *descending { " DESC" } else { "" }),
         })
         .collect();
     let mut sql = format!(

@@ -344,12 +344,10 @@ pub fn parse_index(row: IndexRow, names: &ColumnNames) -> Index {
                         .and_then(|e| e.get(position))
                         .cloned()
                         .unwrap_or_default();
-                    // The expression key has no slot for its order: it is part of the key's SQL.
-                    IndexKey::Expression(if descending {
-                        format!("{expression} DESC")
-                    } else {
-                        expression
-                    })
+                    IndexKey::Expression {
+                        expression,
+                        descending,
+                    }
                 }
             }
         })
@@ -760,12 +758,15 @@ mod tests {
             index.keys,
             vec![
                 IndexKey::column("b"),
-                IndexKey::Expression("lower(email)".into()),
+                IndexKey::expression("lower(email)"),
                 IndexKey::Column {
                     name: "a".into(),
                     descending: true
                 },
-                IndexKey::Expression("(a + 1) DESC".into()),
+                IndexKey::Expression {
+                    expression: "(a + 1)".into(),
+                    descending: true,
+                },
             ]
         );
         assert!(index.unique);

@@ -146,7 +146,7 @@ fn sea_query_statements_are_quoted_and_terminated() {
 fn partial_and_expression_indexes_are_written_by_hand() {
     let index = Index {
         name: "ix_lower".into(),
-        keys: vec![IndexKey::Expression("lower(email)".into())],
+        keys: vec![IndexKey::expression("lower(email)")],
         unique: true,
         predicate: Some("deleted_at IS NULL".into()),
         method: Some("hash".into()),
