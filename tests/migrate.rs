@@ -568,6 +568,43 @@ async fn a_failing_statement_leaves_the_previous_revision_and_names_revision_fil
     assert_eq!(free, 0);
 }
 
+/// The last statement travels with the bookkeeping and `COMMIT` in one
+/// message: a runtime error there (no position, after a trailing comment)
+/// still names the statement's line and records nothing.
+#[tokio::test]
+async fn a_failing_last_statement_is_named_and_nothing_is_recorded() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    write(
+        &project,
+        "1_a.sql",
+        &file(
+            A,
+            "",
+            "",
+            "CREATE TABLE items (id integer);",
+            "DROP TABLE items;",
+        ),
+    );
+    write(
+        &project,
+        "2_b.sql",
+        &file(
+            B,
+            A,
+            "",
+            "CREATE TABLE more_items (id integer);\nSELECT 1 / 0 -- fails at run time",
+            "DROP TABLE more_items;",
+        ),
+    );
+    let run = project.cli(&["migrate", "upgrade"]).expect_code(2);
+    assert!(run.stderr.contains("2_b.sql, line 7)"), "{}", run.stderr);
+    assert!(run.stderr.contains("division by zero"), "{}", run.stderr);
+    assert_eq!(versions(&db).await, [A]);
+    assert!(!table_exists(&db, "more_items").await);
+    assert_eq!(history(&db).await, rows(&[(A, "up")]));
+}
+
 #[tokio::test]
 async fn sixteen_concurrent_upgrades_apply_each_revision_once() {
     let db = TestDatabase::create().await;

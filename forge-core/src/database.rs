@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use sqlx::postgres::PgConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sqlx::{ConnectOptions, Connection, PgConnection};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,12 +27,44 @@ pub enum ConnectError {
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Parses a PostgreSQL URL.
+///
+/// A URL that names no `sslmode` and points at this machine (a loopback
+/// address, `localhost` or a Unix socket) connects without TLS: on loopback TLS
+/// protects nothing, and its handshake is most of the cost of a short command
+/// such as `migrate current`. Any other host keeps the driver's default
+/// (`prefer`), and an explicit `sslmode` always wins.
 pub fn parse_url(url: &str) -> Result<PgConnectOptions, ConnectError> {
-    url.parse::<PgConnectOptions>()
+    let options = url
+        .parse::<PgConnectOptions>()
         .map_err(|e| ConnectError::InvalidUrl {
             url: redact_url(url),
             reason: e.to_string(),
+        })?;
+    if names_ssl_mode(url) || !is_local_host(options.get_host()) {
+        return Ok(options);
+    }
+    Ok(options.ssl_mode(PgSslMode::Disable))
+}
+
+fn names_ssl_mode(url: &str) -> bool {
+    url.split_once('?').is_some_and(|(_, query)| {
+        query.split('&').any(|pair| {
+            pair.split('=')
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case("sslmode"))
         })
+    })
+}
+
+/// Loopback addresses, `localhost`, and Unix socket directories (a path).
+fn is_local_host(host: &str) -> bool {
+    host == "localhost"
+        || host.starts_with('/')
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Opens one session to `url`. When `schema` is given, it must exist and
@@ -62,29 +94,27 @@ pub async fn connect_with(
             Ok(Ok(connection)) => connection,
         };
     if let Some(schema) = schema {
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
-                .bind(schema)
-                .fetch_one(&mut connection)
-                .await
-                .map_err(|e| ConnectError::Other {
-                    url: shown.clone(),
-                    reason: e.to_string(),
-                })?;
-        if !exists {
+        // One round trip: the row exists only if the schema does, and selecting
+        // it sets the session's search_path.
+        let sql = format!(
+            "SELECT set_config('search_path', {}, false) FROM pg_namespace WHERE nspname = {}",
+            sql_literal(&quote_identifier(schema)),
+            sql_literal(schema),
+        );
+        let found = sqlx::raw_sql(&sql)
+            .fetch_all(&mut connection)
+            .await
+            .map_err(|e| ConnectError::Other {
+                url: shown.clone(),
+                reason: e.to_string(),
+            })?;
+        if found.is_empty() {
             let _ = connection.close().await;
             return Err(ConnectError::MissingSchema {
                 url: shown,
                 schema: schema.to_string(),
             });
         }
-        sqlx::query(&format!("SET search_path TO {}", quote_identifier(schema)))
-            .execute(&mut connection)
-            .await
-            .map_err(|e| ConnectError::Other {
-                url: shown,
-                reason: e.to_string(),
-            })?;
     }
     Ok(connection)
 }
@@ -166,6 +196,11 @@ pub fn redact_text(text: &str) -> String {
         .join(" ")
 }
 
+/// A SQL string literal (standard_conforming_strings, the default since 9.1).
+pub fn sql_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 /// Double-quotes an identifier for PostgreSQL.
 pub fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -191,6 +226,16 @@ mod tests {
             "postgres://db/app?user=a&password=***"
         );
         assert!(!redact_text("failed for postgres://u:hunter2@h/d here").contains("hunter2"));
+    }
+
+    #[test]
+    fn loopback_urls_without_an_sslmode_skip_tls_and_others_keep_it() {
+        let mode = |url: &str| format!("{:?}", parse_url(url).unwrap().get_ssl_mode());
+        assert_eq!(mode("postgres://u@127.0.0.1:5432/d"), "Disable");
+        assert_eq!(mode("postgres://u@localhost/d"), "Disable");
+        assert_eq!(mode("postgres://u@[::1]:5432/d"), "Disable");
+        assert_eq!(mode("postgres://u@127.0.0.1/d?sslmode=require"), "Require");
+        assert_eq!(mode("postgres://u@db.example.com/d"), "Prefer");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Row};
 
 use super::error::RunnerError;
 use crate::database::quote_identifier;
@@ -76,6 +76,17 @@ pub struct HistoryRow {
 pub struct Bookkeeping {
     pub version_table: String,
     pub history_table: String,
+}
+
+/// What the bookkeeping tables hold (see [`Bookkeeping::recorded_state`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordedState {
+    /// Whether the version table exists.
+    pub initialized: bool,
+    /// The version table's rows, sorted.
+    pub heads: Vec<String>,
+    /// Each revision's checksum when it was last applied, stamped or accepted.
+    pub checksums: HashMap<String, String>,
 }
 
 /// How long a step took, in the SQL that records it: measured by the online
@@ -186,6 +197,75 @@ impl Bookkeeping {
         )
     }
 
+    /// The history rows holding each revision's last recorded checksum, as a
+    /// FROM item. (A hash aggregate on the id: cheaper than sorting the whole,
+    /// ever-growing history by revision.)
+    fn last_checksums(&self) -> String {
+        format!(
+            "{history} WHERE id IN (SELECT max(id) FROM {history} \
+             WHERE direction IN ('up', 'stamp', 'accept') AND checksum IS NOT NULL GROUP BY revision)",
+            history = self.history()
+        )
+    }
+
+    /// What the database recorded — whether the tables exist, the heads, and
+    /// each revision's last checksum — in two round trips whatever the history's
+    /// length (`current` runs this on every call; reading never creates a table).
+    pub async fn recorded_state(
+        &self,
+        conn: &mut PgConnection,
+    ) -> Result<RecordedState, RunnerError> {
+        let probe = format!(
+            "SELECT to_regclass({}) IS NOT NULL, to_regclass({}) IS NOT NULL",
+            literal(&quote_identifier(&self.version_table)),
+            literal(&quote_identifier(&self.history_table)),
+        );
+        let row = sqlx::raw_sql(&probe)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| RunnerError::database("looking for the version tables", e))?;
+        let reading = |e| RunnerError::database(format!("reading {}", self.version_table), e);
+        let version_exists: bool = row.try_get(0).map_err(reading)?;
+        let history_exists: bool = row.try_get(1).map_err(reading)?;
+        let mut state = RecordedState {
+            initialized: version_exists,
+            ..RecordedState::default()
+        };
+        let mut parts = Vec::new();
+        if state.initialized {
+            parts.push(format!(
+                "SELECT 'head', version_num::text, NULL::text FROM {}",
+                self.version()
+            ));
+        }
+        if history_exists {
+            parts.push(format!(
+                "SELECT 'checksum', revision::text, checksum::text FROM {}",
+                self.last_checksums()
+            ));
+        }
+        if parts.is_empty() {
+            return Ok(state);
+        }
+        let rows = sqlx::raw_sql(&parts.join(" UNION ALL "))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(reading)?;
+        for row in rows {
+            let kind: String = row.try_get(0).map_err(reading)?;
+            let revision: String = row.try_get(1).map_err(reading)?;
+            if kind == "head" {
+                state.heads.push(revision);
+            } else {
+                state
+                    .checksums
+                    .insert(revision, row.try_get(2).map_err(reading)?);
+            }
+        }
+        state.heads.sort();
+        Ok(state)
+    }
+
     /// Whether the version table exists (reading never creates it).
     pub async fn exists(&self, conn: &mut PgConnection) -> Result<bool, RunnerError> {
         table_exists(conn, &self.version_table).await
@@ -214,10 +294,8 @@ impl Bookkeeping {
             return Ok(HashMap::new());
         }
         let rows: Vec<(String, String)> = sqlx::query_as(&format!(
-            "SELECT DISTINCT ON (revision) revision::text, checksum::text FROM {} \
-             WHERE direction IN ('up', 'stamp', 'accept') AND checksum IS NOT NULL \
-             ORDER BY revision, id DESC",
-            self.history()
+            "SELECT revision::text, checksum::text FROM {}",
+            self.last_checksums()
         ))
         .fetch_all(&mut *conn)
         .await

@@ -2,6 +2,7 @@
 //! migration in its own transaction together with its bookkeeping, serialized
 //! by the migration lock.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -182,9 +183,9 @@ impl Migrator {
 
     /// Reads the database's state; never creates or changes anything.
     pub async fn status(&self, conn: &mut PgConnection) -> Result<Status, RunnerError> {
-        let initialized = self.bookkeeping.exists(conn).await?;
-        let heads = self.bookkeeping.heads(conn).await?;
-        let (known, unknown): (Vec<String>, Vec<String>) = heads
+        let recorded = self.bookkeeping.recorded_state(conn).await?;
+        let (known, unknown): (Vec<String>, Vec<String>) = recorded
+            .heads
             .iter()
             .cloned()
             .partition(|h| self.graph.get(h).is_some());
@@ -194,10 +195,10 @@ impl Migrator {
             .into_iter()
             .map(|s| s.revision.clone())
             .collect();
-        let changed = self.changed(conn, &known).await?;
+        let changed = self.changed_since(&recorded.checksums, &known)?;
         Ok(Status {
-            heads,
-            initialized,
+            heads: recorded.heads,
+            initialized: recorded.initialized,
             unknown,
             pending,
             changed,
@@ -212,6 +213,14 @@ impl Migrator {
         heads: &[String],
     ) -> Result<Vec<ChangedMigration>, RunnerError> {
         let recorded = self.bookkeeping.recorded_checksums(conn).await?;
+        self.changed_since(&recorded, heads)
+    }
+
+    fn changed_since(
+        &self,
+        recorded: &HashMap<String, String>,
+        heads: &[String],
+    ) -> Result<Vec<ChangedMigration>, RunnerError> {
         let applied = self.graph.applied(heads)?;
         Ok(applied
             .into_iter()
@@ -490,9 +499,11 @@ impl Migrator {
     }
 
     /// One migration. Transactional: `BEGIN` travels with the first statement
-    /// and the bookkeeping with `COMMIT`, so a one-statement migration costs two
-    /// round trips. `transaction off`: each statement on its own, then the
-    /// bookkeeping in a transaction, only after all of them succeeded.
+    /// and the bookkeeping and `COMMIT` with the last, so a one-statement
+    /// migration costs one round trip (the history's duration is then measured
+    /// by the server's clock, from the transaction's start). `transaction off`:
+    /// each statement on its own, then the bookkeeping in a transaction, only
+    /// after all of them succeeded.
     ///
     /// Every commit but the run's last is asynchronous (`synchronous_commit =
     /// off` for that transaction only): the last, synchronous commit flushes the
@@ -514,15 +525,25 @@ impl Migrator {
         let statements: &[Statement] = step.section().map_or(&[], |s| &s.statements);
         let transactional = script.transactional;
         let started = Instant::now();
-        if transactional && statements.is_empty() {
-            execute_batch(conn, begin, "starting a transaction").await?;
-        }
+        let recording = |timing| format!("{}COMMIT;", self.bookkeeping.step_sql(step, timing));
+        let recorded_with_last_statement = transactional && !statements.is_empty();
         for (i, statement) in statements.iter().enumerate() {
             let prefix = if transactional && i == 0 { begin } else { "" };
-            let sql = format!("{prefix}{}", statement.sql);
+            // A newline first: the statement may end in a `--` comment.
+            let suffix = if recorded_with_last_statement && i + 1 == statements.len() {
+                format!("\n;\n{}", recording(Timing::ServerClock))
+            } else {
+                String::new()
+            };
+            let sql = format!("{prefix}{}{suffix}", statement.sql);
             if let Err(error) = sqlx::raw_sql(&sql).execute(&mut *conn).await {
                 if transactional {
                     let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+                }
+                if !suffix.is_empty()
+                    && failed_after(&error, prefix.len() + statement.sql.chars().count())
+                {
+                    return Err(self.recording_failed(script, error));
                 }
                 return Err(statement_failed(
                     script,
@@ -534,21 +555,12 @@ impl Migrator {
             }
         }
         let duration = started.elapsed();
-        let bookkeeping = self.bookkeeping.step_sql(step, Timing::Measured(duration));
-        let sql = if transactional {
-            format!("{bookkeeping}COMMIT;")
-        } else {
-            format!("{begin}{bookkeeping}COMMIT;")
-        };
-        if let Err(error) = sqlx::raw_sql(&sql).execute(&mut *conn).await {
-            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
-            return Err(RunnerError::database(
-                format!(
-                    "recording revision {} in {}",
-                    script.revision, self.bookkeeping.version_table
-                ),
-                error,
-            ));
+        if !recorded_with_last_statement {
+            let sql = format!("{begin}{}", recording(Timing::Measured(duration)));
+            if let Err(error) = sqlx::raw_sql(&sql).execute(&mut *conn).await {
+                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+                return Err(self.recording_failed(script, error));
+            }
         }
         Ok(Applied {
             revision: script.revision.clone(),
@@ -559,6 +571,30 @@ impl Migrator {
             transactional,
         })
     }
+}
+
+impl Migrator {
+    fn recording_failed(&self, script: &MigrationScript, error: sqlx::Error) -> RunnerError {
+        RunnerError::database(
+            format!(
+                "recording revision {} in {}",
+                script.revision, self.bookkeeping.version_table
+            ),
+            error,
+        )
+    }
+}
+
+/// Whether the server placed `error` past the first `chars` characters of the
+/// message (in the bookkeeping that follows a migration's last statement).
+fn failed_after(error: &sqlx::Error, chars: usize) -> bool {
+    let position = match error {
+        sqlx::Error::Database(db) => db
+            .try_downcast_ref::<PgDatabaseError>()
+            .and_then(|e| e.position()),
+        _ => None,
+    };
+    matches!(position, Some(PgErrorPosition::Original(p)) if p > chars)
 }
 
 async fn acquire(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, RunnerError> {

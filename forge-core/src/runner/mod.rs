@@ -15,7 +15,7 @@ mod migrator;
 mod offline;
 mod progress;
 
-pub use bookkeeping::{Bookkeeping, Event, HistoryRow, Timing};
+pub use bookkeeping::{Bookkeeping, Event, HistoryRow, RecordedState, Timing};
 pub use error::{ChangedMigration, RunnerError};
 pub use lock::{application_name, LockHolder, MigrationLock};
 pub use merge::write_merge;
