@@ -177,3 +177,27 @@ async fn offline_and_online_bookkeeping_use_the_configured_version_table() {
         .unwrap();
     assert!(sql.contains("INSERT INTO \"app_version\""), "{sql}");
 }
+
+#[tokio::test]
+async fn an_app_spawns_its_migrations_on_a_task() {
+    let db = TestDatabase::create().await;
+    let migrator = Migrator::from_sources(&FILES[..1]).unwrap();
+    let pool = db.pool.clone();
+    let task = tokio::spawn(async move {
+        let applied = migrator.upgrade(&pool, "heads").await?;
+        let status = migrator.current(&pool).await?;
+        Ok::<_, RunnerError>((applied, status, migrator, pool))
+    });
+    let (applied, status, migrator, pool) = task.await.unwrap().unwrap();
+    assert_eq!(applied.len(), 1);
+    assert_eq!(status.heads, ["aaaaaaaaaaaa"]);
+    let down = tokio::spawn(async move { migrator.downgrade(&pool, "base").await });
+    assert_eq!(down.await.unwrap().unwrap().len(), 1);
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'items'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(tables, 0);
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{PgConnection, Row};
+use sqlx::{Executor, PgConnection, Row};
 
 use super::error::RunnerError;
 use crate::database::quote_identifier;
@@ -220,8 +220,8 @@ impl Bookkeeping {
             literal(&quote_identifier(&self.version_table)),
             literal(&quote_identifier(&self.history_table)),
         );
-        let row = sqlx::raw_sql(&probe)
-            .fetch_one(&mut *conn)
+        let row = (&mut *conn)
+            .fetch_one(sqlx::raw_sql(&probe))
             .await
             .map_err(|e| RunnerError::database("looking for the version tables", e))?;
         let reading = |e| RunnerError::database(format!("reading {}", self.version_table), e);
@@ -247,8 +247,9 @@ impl Bookkeeping {
         if parts.is_empty() {
             return Ok(state);
         }
-        let rows = sqlx::raw_sql(&parts.join(" UNION ALL "))
-            .fetch_all(&mut *conn)
+        let union = parts.join(" UNION ALL ");
+        let rows = (&mut *conn)
+            .fetch_all(sqlx::raw_sql(&union))
             .await
             .map_err(reading)?;
         for row in rows {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgErrorPosition};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Executor, PgConnection, PgPool};
 
 use super::bookkeeping::{Bookkeeping, Event, Timing};
 use super::error::{ChangedMigration, RunnerError};
@@ -475,8 +475,8 @@ impl Migrator {
         let guarded = guard_disconnect(conn).await;
         let result = self.run_each(conn, steps, progress).await;
         if guarded {
-            let _ = sqlx::raw_sql("RESET client_connection_check_interval")
-                .execute(&mut *conn)
+            let _ = (&mut *conn)
+                .execute(sqlx::raw_sql("RESET client_connection_check_interval"))
                 .await;
         }
         result
@@ -536,9 +536,9 @@ impl Migrator {
                 String::new()
             };
             let sql = format!("{prefix}{}{suffix}", statement.sql);
-            if let Err(error) = sqlx::raw_sql(&sql).execute(&mut *conn).await {
+            if let Err(error) = (&mut *conn).execute(sqlx::raw_sql(&sql)).await {
                 if transactional {
-                    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+                    let _ = (&mut *conn).execute(sqlx::raw_sql("ROLLBACK")).await;
                 }
                 if !suffix.is_empty()
                     && failed_after(&error, prefix.len() + statement.sql.chars().count())
@@ -557,8 +557,8 @@ impl Migrator {
         let duration = started.elapsed();
         if !recorded_with_last_statement {
             let sql = format!("{begin}{}", recording(Timing::Measured(duration)));
-            if let Err(error) = sqlx::raw_sql(&sql).execute(&mut *conn).await {
-                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+            if let Err(error) = (&mut *conn).execute(sqlx::raw_sql(&sql)).await {
+                let _ = (&mut *conn).execute(sqlx::raw_sql("ROLLBACK")).await;
                 return Err(self.recording_failed(script, error));
             }
         }
@@ -604,8 +604,8 @@ async fn acquire(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postg
 }
 
 async fn execute_batch(conn: &mut PgConnection, sql: &str, doing: &str) -> Result<(), RunnerError> {
-    if let Err(error) = sqlx::raw_sql(sql).execute(&mut *conn).await {
-        let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+    if let Err(error) = (&mut *conn).execute(sqlx::raw_sql(sql)).await {
+        let _ = (&mut *conn).execute(sqlx::raw_sql("ROLLBACK")).await;
         return Err(RunnerError::database(doing, error));
     }
     Ok(())
@@ -623,8 +623,8 @@ async fn guard_disconnect(conn: &mut PgConnection) -> bool {
     if !matches!(version, Ok(v) if v >= 140000) {
         return false;
     }
-    sqlx::raw_sql("SET client_connection_check_interval = '1s'")
-        .execute(&mut *conn)
+    (&mut *conn)
+        .execute(sqlx::raw_sql("SET client_connection_check_interval = '1s'"))
         .await
         .is_ok()
 }
@@ -667,5 +667,39 @@ fn statement_failed(
         detail,
         hint,
         transactional,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// An app spawns its migrations (`tokio::spawn`): every run's future must
+    /// be `Send`. (sqlx's `raw_sql(..).execute(conn)` futures are not provably
+    /// so; the runner calls the `Executor` methods instead.)
+    #[allow(dead_code)]
+    fn runs_are_send<P: Progress + Send + ?Sized>(
+        migrator: &Migrator,
+        pool: &PgPool,
+        conn: &mut PgConnection,
+        options: &PgConnectOptions,
+        progress: &mut P,
+    ) {
+        assert_send(&migrator.upgrade(pool, "heads"));
+        assert_send(&migrator.downgrade(pool, "base"));
+        assert_send(&migrator.current(pool));
+        assert_send(&migrator.upgrade_with(
+            Session::new(conn, options.clone()),
+            &RevisionSpec::Heads,
+            &UpgradeOptions::default(),
+            progress,
+        ));
+        let session = Session::new(conn, options.clone());
+        assert_send(&migrator.downgrade_with(session, &RevisionSpec::Heads, progress));
+        let session = Session::new(conn, options.clone());
+        assert_send(&migrator.stamp_with(session, &[], false, progress));
+        assert_send(&migrator.status(conn));
     }
 }
