@@ -101,8 +101,9 @@ pub async fn connect_with(
             sql_literal(&quote_identifier(schema)),
             sql_literal(schema),
         );
-        let found = sqlx::raw_sql(&sql)
-            .fetch_all(&mut connection)
+        // Through the Executor method: its future is provably Send (sqlx's
+        // `raw_sql(..).fetch_all(..)` is not), so callers can be spawned.
+        let found = sqlx::Executor::fetch_all(&mut connection, sqlx::raw_sql(&sql))
             .await
             .map_err(|e| ConnectError::Other {
                 url: shown.clone(),

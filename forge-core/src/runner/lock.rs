@@ -16,7 +16,6 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
 use super::error::RunnerError;
-use crate::database::{redact_text, redact_url, ConnectError, CONNECT_TIMEOUT};
 
 /// How often a waiting runner asks for the lock again.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -68,7 +67,7 @@ impl MigrationLock {
     ) -> Result<MigrationLock, RunnerError> {
         let url = describe(options);
         let options = options.clone().application_name(&application_name());
-        let connection = connect(&url, &options).await?;
+        let connection = crate::database::connect_with(&url, options, None).await?;
         let mut lock = MigrationLock {
             connection: Some(connection),
             key,
@@ -178,56 +177,6 @@ async fn holder(
             since_seconds,
         },
     ))
-}
-
-/// Opens the lock's session, as `database::connect_with(url, options, None)`
-/// does. (Not that function itself: its future is not provably `Send` — rustc
-/// cannot show it for sqlx's generic `RawSql` futures — and an app must be
-/// able to spawn a run.)
-async fn connect(url: &str, options: &PgConnectOptions) -> Result<PgConnection, ConnectError> {
-    let url = redact_url(url);
-    match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(options)).await {
-        Err(_) => Err(ConnectError::Unreachable {
-            url,
-            reason: format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()),
-        }),
-        Ok(Err(error)) => Err(classify(error, url, options)),
-        Ok(Ok(connection)) => Ok(connection),
-    }
-}
-
-/// The connection error a user can act on (as `database::connect_with` reports it).
-fn classify(error: sqlx::Error, url: String, options: &PgConnectOptions) -> ConnectError {
-    match &error {
-        sqlx::Error::Io(e) => ConnectError::Unreachable {
-            url,
-            reason: e.to_string(),
-        },
-        sqlx::Error::Tls(e) => ConnectError::Other {
-            url,
-            reason: format!("TLS failed: {e}"),
-        },
-        sqlx::Error::Database(db) => match db.code().as_deref() {
-            // invalid_password, invalid_authorization_specification
-            Some("28P01") | Some("28000") => ConnectError::Authentication {
-                url,
-                reason: db.message().to_string(),
-            },
-            // invalid_catalog_name
-            Some("3D000") => ConnectError::MissingDatabase {
-                url,
-                database: options.get_database().unwrap_or("").to_string(),
-            },
-            _ => ConnectError::Other {
-                url,
-                reason: db.message().to_string(),
-            },
-        },
-        _ => ConnectError::Other {
-            url,
-            reason: redact_text(&error.to_string()),
-        },
-    }
 }
 
 /// What sessions of this runner call themselves, so a waiting run (and

@@ -8,7 +8,7 @@ use clap::Args;
 use forge_core::graph::RevisionSpec;
 
 use super::progress::Printer;
-use super::{describe_heads, migrator, parse_spec, Database, LockArgs};
+use super::{migrator, parse_spec, report_run, Database, LockArgs};
 use crate::config::Config;
 use crate::failure::{CommandResult, Failure};
 use crate::output::Output;
@@ -70,16 +70,12 @@ pub async fn exec(
     };
     db.close().await;
     let reverted = result?;
-    let at = heads.map(|h| describe_heads(&h)).unwrap_or_default();
-    if reverted.is_empty() {
-        out.line(format!("Nothing to downgrade: the database is at {at}."))?;
-    } else {
-        out.line(format!(
-            "Downgraded {} migration{} in {:.2}s (one transaction each); the database is at {at}.",
-            reverted.len(),
-            if reverted.len() == 1 { "" } else { "s" },
-            started.elapsed().as_secs_f64()
-        ))?;
-    }
+    report_run(
+        out,
+        "Downgrade",
+        reverted.len(),
+        started.elapsed(),
+        heads.as_deref(),
+    )?;
     Ok(None)
 }

@@ -125,6 +125,30 @@ pub(crate) fn parse_spec(text: &str) -> Result<forge_core::graph::RevisionSpec, 
     Ok(text.parse()?)
 }
 
+/// The closing line of an upgrade or downgrade (`verb`: "Upgrade" or
+/// "Downgrade"), with where the database ended up when that could be read.
+pub(crate) fn report_run(
+    out: &mut Output<'_>,
+    verb: &str,
+    count: usize,
+    elapsed: Duration,
+    heads: Option<&[String]>,
+) -> Result<(), Failure> {
+    let at = heads.map(describe_heads).unwrap_or_default();
+    if count == 0 {
+        out.line(format!(
+            "Nothing to {}: the database is at {at}.",
+            verb.to_lowercase()
+        ))
+    } else {
+        out.line(format!(
+            "{verb}d {count} migration{} in {:.2}s (one transaction each); the database is at {at}.",
+            if count == 1 { "" } else { "s" },
+            elapsed.as_secs_f64()
+        ))
+    }
+}
+
 /// Revision ids as one short string.
 pub(crate) fn describe_heads(heads: &[String]) -> String {
     if heads.is_empty() {

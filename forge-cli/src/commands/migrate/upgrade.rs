@@ -9,7 +9,7 @@ use forge_core::graph::RevisionSpec;
 use forge_core::runner::{Migrator, UpgradeOptions};
 
 use super::progress::Printer;
-use super::{describe_heads, migrator, parse_spec, Database, LockArgs};
+use super::{migrator, parse_spec, report_run, Database, LockArgs};
 use crate::config::Config;
 use crate::failure::{CommandResult, Failure};
 use crate::output::Output;
@@ -67,17 +67,13 @@ pub async fn exec(
     };
     db.close().await;
     let applied = result?;
-    let at = heads.map(|h| describe_heads(&h)).unwrap_or_default();
-    if applied.is_empty() {
-        out.line(format!("Nothing to upgrade: the database is at {at}."))?;
-    } else {
-        out.line(format!(
-            "Upgraded {} migration{} in {:.2}s (one transaction each); the database is at {at}.",
-            applied.len(),
-            if applied.len() == 1 { "" } else { "s" },
-            started.elapsed().as_secs_f64()
-        ))?;
-    }
+    report_run(
+        out,
+        "Upgrade",
+        applied.len(),
+        started.elapsed(),
+        heads.as_deref(),
+    )?;
     Ok(None)
 }
 
