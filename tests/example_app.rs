@@ -41,3 +41,29 @@ async fn the_committed_migrations_match_the_models_and_revert_to_an_empty_databa
         "left behind after downgrade base: {tables:?}"
     );
 }
+
+/// A custom version table (and the history table named after it) is Forge's
+/// own bookkeeping, not drift.
+#[tokio::test]
+async fn a_custom_version_table_is_not_mistaken_for_drift() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    project.write_config(&format!(
+        "[migrations]\ndir = \"{}\"\nversion_table = \"shop_version\"\n",
+        repository_versions()
+    ));
+    project.cli(&["migrate", "upgrade"]).success();
+    let check = project.cli(&["migrate", "check"]).success();
+    assert!(
+        check.stdout.contains("the models match"),
+        "{}",
+        check.stdout
+    );
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'shop_%' ORDER BY 1",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(tables, ["shop_history", "shop_version"]);
+}

@@ -44,7 +44,8 @@ fn at(current: &[String]) -> String {
 }
 
 /// The changes that bring the database's `schema` to `desired`: validates the
-/// models, introspects (ignoring `version_table` and Forge's other tables) and diffs.
+/// models, introspects (ignoring `version_table`, its history table and
+/// Forge's default tables) and diffs.
 pub async fn changes(
     conn: &mut PgConnection,
     schema: &str,
@@ -52,7 +53,11 @@ pub async fn changes(
     desired: &Schema,
 ) -> Result<Vec<Change>, AutogenerateError> {
     validate(desired)?;
-    let options = IntrospectOptions::default().ignoring(version_table);
+    // The runner names the history table after the version table.
+    let history_table = crate::runner::Bookkeeping::new(version_table).history_table;
+    let options = IntrospectOptions::default()
+        .ignoring(version_table)
+        .ignoring(history_table);
     let live = introspect_with(conn, schema, &options).await?.schema;
     Ok(diff(desired, &live))
 }

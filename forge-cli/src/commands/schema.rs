@@ -43,7 +43,10 @@ async fn inspect(
     let schema_name = config.database.schema.as_str();
     let mut connection = database::connect(url, Some(schema_name)).await?;
     // The configured version table is Forge's own, whatever its name.
-    let options = IntrospectOptions::default().ignoring(&config.migrations.version_table);
+    let version_table = &config.migrations.version_table;
+    let options = IntrospectOptions::default()
+        .ignoring(version_table)
+        .ignoring(forge_core::runner::Bookkeeping::new(version_table).history_table);
     let read = postgres::introspect_with(&mut connection, schema_name, &options).await?;
     let _ = sqlx::Connection::close(connection).await;
     if format.json {
