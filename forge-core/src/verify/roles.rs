@@ -92,30 +92,40 @@ async fn schema_owner(connection: &mut PgConnection, role: &str) -> Check {
     }
 }
 
+/// An application role must exist and be able to log in: the FAIL that says
+/// which, or None when it can.
+async fn must_log_in(
+    connection: &mut PgConnection,
+    role: &str,
+    name: &'static str,
+) -> Option<Check> {
+    match can_login(connection, role).await {
+        Err(e) => Some(Check::new(
+            name,
+            Status::Fail,
+            format!("cannot read role `{role}`: {}", describe(&e)),
+        )),
+        Ok(None) => Some(Check::new(
+            name,
+            Status::Fail,
+            format!("{} LOGIN", missing(role, name)),
+        )),
+        Ok(Some(false)) => Some(Check::new(
+            name,
+            Status::Fail,
+            format!(
+                "role `{role}` cannot log in (ALTER ROLE {} LOGIN)",
+                quote_identifier(role)
+            ),
+        )),
+        Ok(Some(true)) => None,
+    }
+}
+
 async fn app_user(connection: &mut PgConnection, role: &str, schema: &str) -> Check {
     let name = "app_user";
-    match can_login(connection, role).await {
-        Err(e) => {
-            return Check::new(
-                name,
-                Status::Fail,
-                format!("cannot read role `{role}`: {}", describe(&e)),
-            )
-        }
-        Ok(None) => {
-            return Check::new(name, Status::Fail, format!("{} LOGIN", missing(role, name)))
-        }
-        Ok(Some(false)) => {
-            return Check::new(
-                name,
-                Status::Fail,
-                format!(
-                    "role `{role}` cannot log in (ALTER ROLE {} LOGIN)",
-                    quote_identifier(role)
-                ),
-            )
-        }
-        Ok(Some(true)) => {}
+    if let Some(failed) = must_log_in(connection, role, name).await {
+        return failed;
     }
     let privileges: Result<(bool, bool), _> = sqlx::query_as(
         "SELECT has_schema_privilege($1, $2, 'USAGE'), has_schema_privilege($1, $2, 'CREATE')",
@@ -158,28 +168,8 @@ async fn app_user(connection: &mut PgConnection, role: &str, schema: &str) -> Ch
 async fn readonly_user(connection: &mut PgConnection, role: &str, expect: &Expectations) -> Check {
     let name = "readonly_user";
     let schema = &expect.schema;
-    match can_login(connection, role).await {
-        Err(e) => {
-            return Check::new(
-                name,
-                Status::Fail,
-                format!("cannot read role `{role}`: {}", describe(&e)),
-            )
-        }
-        Ok(None) => {
-            return Check::new(name, Status::Fail, format!("{} LOGIN", missing(role, name)))
-        }
-        Ok(Some(false)) => {
-            return Check::new(
-                name,
-                Status::Fail,
-                format!(
-                    "role `{role}` cannot log in (ALTER ROLE {} LOGIN)",
-                    quote_identifier(role)
-                ),
-            )
-        }
-        Ok(Some(true)) => {}
+    if let Some(failed) = must_log_in(connection, role, name).await {
+        return failed;
     }
     // Forge's own bookkeeping tables are not the app's data.
     let bookkeeping = Bookkeeping::new(&expect.version_table);
