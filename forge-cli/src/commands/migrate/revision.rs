@@ -9,7 +9,7 @@ use clap::Args;
 use forge_core::autogenerate::{self, RevisionBody};
 use forge_core::graph::{RevisionGraph, RevisionSpec};
 use forge_core::script::{new_revision_id, NewRevision, ScriptDirectory};
-use forge_core::{database, registry};
+use forge_core::{database, registry, runner};
 
 use crate::config::Config;
 use crate::failure::{CommandResult, Failure};
@@ -78,9 +78,21 @@ pub async fn exec(
     let schema = config.database.schema.as_str();
     let version_table = config.migrations.version_table.as_str();
     let mut conn = database::connect(url, Some(schema)).await?;
-    let current = autogenerate::database_revisions(&mut conn, schema, version_table).await?;
+    let current = runner::Bookkeeping::new(version_table)
+        .heads(&mut conn)
+        .await?;
     let heads: Vec<String> = graph.heads().into_iter().map(String::from).collect();
-    autogenerate::check_at_heads(&current, &heads, |r| graph.get(r).is_some())?;
+    autogenerate::check_at_heads(
+        &current,
+        &heads,
+        |r| graph.get(r).is_some(),
+        || {
+            graph
+                .pending(&current)
+                .map(|p| p.into_iter().map(|s| s.revision.clone()).collect())
+                .unwrap_or_default()
+        },
+    )?;
     let changes = autogenerate::changes(&mut conn, schema, version_table, &desired).await?;
     if changes.is_empty() {
         out.line("No changes detected")?;
