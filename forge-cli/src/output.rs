@@ -1,24 +1,111 @@
 //! Where commands write: a writer passed in (stdout in the binary, a buffer in
-//! tests) and whether it is a terminal (tables and progress) or a pipe (plain).
+//! tests) and how to present it — a terminal (colour when allowed, progress)
+//! or a pipe (plain lines) — and the JSON shape every `--json` shares.
 
 use std::io::Write;
 
+use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
 use crate::failure::Failure;
+use crate::live::LiveLine;
+
+/// The version of the JSON every `--json` prints: one object whose first key
+/// is `"format_version"`. Raised when a field is removed or changes meaning
+/// (adding a field does not raise it).
+pub const JSON_FORMAT_VERSION: u32 = 1;
+
+/// How output is presented, decided once per run.
+#[derive(Clone, Default)]
+pub struct Presentation {
+    /// stdout is a terminal: progress is drawn for a person, not logged for CI.
+    pub terminal: bool,
+    /// ANSI colour on stdout (a terminal, `--color`, `NO_COLOR`).
+    pub colour: bool,
+    /// `-q`: no progress lines.
+    pub quiet: bool,
+    /// The live progress line on stderr, when stderr is a terminal.
+    pub live: Option<LiveLine>,
+}
+
+impl From<bool> for Presentation {
+    /// A plain presentation: `terminal` or not, no colour.
+    fn from(terminal: bool) -> Self {
+        Presentation {
+            terminal,
+            ..Presentation::default()
+        }
+    }
+}
+
+/// What a piece of text means, which picks its colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Ok,
+    Warn,
+    Fail,
+    /// Less important (timings, hints).
+    Dim,
+    /// Stands out (the current revision, a heading).
+    Strong,
+}
+
+impl Tone {
+    fn style(self) -> Style {
+        match self {
+            Tone::Ok => Style::new().fg_color(Some(AnsiColor::Green.into())),
+            Tone::Warn => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+            Tone::Fail => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+            Tone::Dim => Style::new().dimmed(),
+            Tone::Strong => Style::new().bold(),
+        }
+    }
+}
+
+/// `text` in the tone's colour when `colour` is on, else as is.
+pub fn paint(colour: bool, tone: Tone, text: &str) -> String {
+    if colour {
+        let style = tone.style();
+        format!("{style}{text}{style:#}")
+    } else {
+        text.to_string()
+    }
+}
 
 pub struct Output<'a> {
     out: &'a mut dyn Write,
-    terminal: bool,
+    presentation: Presentation,
 }
 
 impl<'a> Output<'a> {
-    pub fn new(out: &'a mut dyn Write, terminal: bool) -> Self {
-        Output { out, terminal }
+    pub fn new(out: &'a mut dyn Write, presentation: impl Into<Presentation>) -> Self {
+        Output {
+            out,
+            presentation: presentation.into(),
+        }
     }
 
     pub fn is_terminal(&self) -> bool {
-        self.terminal
+        self.presentation.terminal
+    }
+
+    /// How this output is presented, to carry over to a wrapping writer.
+    pub fn presentation(&self) -> Presentation {
+        self.presentation.clone()
+    }
+
+    pub fn is_quiet(&self) -> bool {
+        self.presentation.quiet
+    }
+
+    /// The live progress line, when stderr is a terminal and not `-q`.
+    pub fn live(&self) -> Option<&LiveLine> {
+        self.presentation.live.as_ref()
+    }
+
+    /// `text` in the tone's colour, when this output is coloured.
+    pub fn paint(&self, tone: Tone, text: &str) -> String {
+        paint(self.presentation.colour, tone, text)
     }
 
     /// Writes one line.
@@ -34,11 +121,10 @@ impl<'a> Output<'a> {
         self.out.flush().map_err(write_failed)
     }
 
-    /// Writes a value as pretty JSON followed by a newline.
+    /// Writes `value` (a struct: its fields become the object's keys) as
+    /// pretty JSON, after `"format_version"`, followed by a newline.
     pub fn json<T: Serialize>(&mut self, value: &T) -> Result<(), Failure> {
-        let text = serde_json::to_string_pretty(value)
-            .map_err(|e| Failure::error(format!("cannot write JSON: {e}")))?;
-        self.line(text)
+        self.line(json_text(value)?)
     }
 
     /// Writes rows as aligned columns (a readable table on a terminal, the same
@@ -88,6 +174,42 @@ impl<'a> Output<'a> {
     }
 }
 
+/// The shared `--json` shape: `{"format_version": 1, ...the value's fields}`.
+pub fn json_text<T: Serialize>(value: &T) -> Result<String, Failure> {
+    #[derive(Serialize)]
+    struct Versioned<'v, T> {
+        format_version: u32,
+        #[serde(flatten)]
+        body: &'v T,
+    }
+    serde_json::to_string_pretty(&Versioned {
+        format_version: JSON_FORMAT_VERSION,
+        body: value,
+    })
+    .map_err(|e| Failure::error(format!("cannot write JSON: {e}")))
+}
+
 fn write_failed(e: std::io::Error) -> Failure {
     Failure::error(format!("cannot write the output: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_output_is_one_object_whose_first_key_is_the_format_version() {
+        #[derive(Serialize)]
+        struct Heads {
+            heads: Vec<&'static str>,
+        }
+        let text = json_text(&Heads { heads: vec!["abc"] }).unwrap();
+        assert!(text.starts_with("{\n  \"format_version\": 1,\n  \"heads\""), "{text}");
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        assert_eq!(paint(false, Tone::Ok, "OK"), "OK");
+        assert_eq!(paint(true, Tone::Ok, "OK"), "\x1b[32mOK\x1b[0m");
+    }
 }

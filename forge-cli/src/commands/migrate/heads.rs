@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
+use serde::Serialize;
 
 use super::migrator;
 use super::show::RevisionInfo;
@@ -34,7 +35,11 @@ pub async fn exec(
         .map(|h| RevisionInfo::new(graph, graph.get(h).expect("a head exists")))
         .collect();
     if args.json {
-        out.json(&heads)?;
+        #[derive(Serialize)]
+        struct Heads {
+            heads: Vec<RevisionInfo>,
+        }
+        out.json(&Heads { heads })?;
         return Ok(None);
     }
     if heads.is_empty() {

@@ -74,7 +74,17 @@ pub async fn exec(
         })
         .collect();
     if args.json {
-        out.json(&lines)?;
+        #[derive(Serialize)]
+        struct History<'l> {
+            /// Newest first.
+            revisions: &'l [HistoryLine],
+            /// The database's heads; None when it is not reachable.
+            current: Option<Vec<String>>,
+        }
+        out.json(&History {
+            revisions: &lines,
+            current: current.clone(),
+        })?;
         return Ok(None);
     }
     for line in &lines {
