@@ -19,8 +19,7 @@ const GLOBAL: &str = "Global options";
 #[derive(Debug, Parser)]
 #[command(
     name = "api-forge-cli",
-    about = "Schema and migrations for this app's entities (Forge)",
-    propagate_version = true
+    about = "Schema and migrations for this app's entities (Forge)"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -37,8 +36,9 @@ pub struct GlobalArgs {
     /// Migrations directory (default: [migrations] dir in forge.toml, else migrations/versions).
     #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL)]
     pub dir: Option<PathBuf>,
-    /// More log lines on stderr: -v Forge's steps, -vv every SQL statement with its timing,
-    /// -vvv everything (RUST_LOG, when set, decides instead).
+    /// More detail: `current`, `heads` and `history` show files, parents and dates, and the
+    /// log on stderr shows Forge's steps (-v), every SQL statement with its timing (-vv),
+    /// everything (-vvv). RUST_LOG, when set, decides the log instead.
     #[arg(short, long, global = true, action = ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,
     /// Only errors: no progress lines, no warnings in the log.

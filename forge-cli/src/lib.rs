@@ -164,6 +164,7 @@ where
         terminal,
         colour: colour(terminal),
         quiet: cli.global.quiet,
+        verbose: cli.global.verbose > 0,
         live: live.clone(),
     };
     let secrets = logging::Secrets::default();

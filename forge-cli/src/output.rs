@@ -24,6 +24,8 @@ pub struct Presentation {
     pub colour: bool,
     /// `-q`: no progress lines.
     pub quiet: bool,
+    /// `-v`: commands with a detailed form show it (`current`, `heads`, `history`).
+    pub verbose: bool,
     /// The live progress line on stderr, when stderr is a terminal.
     pub live: Option<LiveLine>,
 }
@@ -98,6 +100,10 @@ impl<'a> Output<'a> {
         self.presentation.quiet
     }
 
+    pub fn is_verbose(&self) -> bool {
+        self.presentation.verbose
+    }
+
     /// The live progress line, when stderr is a terminal and not `-q`.
     pub fn live(&self) -> Option<&LiveLine> {
         self.presentation.live.as_ref()
@@ -151,7 +157,7 @@ impl<'a> Output<'a> {
         let mut widths: Vec<usize> = vec![0; columns];
         for row in header.into_iter().chain(rows) {
             for (i, cell) in row.iter().enumerate() {
-                widths[i] = widths[i].max(cell.chars().count());
+                widths[i] = widths[i].max(visible_width(cell));
             }
         }
         let render = |cells: &mut dyn Iterator<Item = &str>| -> String {
@@ -162,7 +168,7 @@ impl<'a> Output<'a> {
                 }
                 line.push_str(cell);
                 if i + 1 < widths.len() {
-                    line.push_str(&" ".repeat(widths[i] - cell.chars().count()));
+                    line.push_str(&" ".repeat(widths[i] - visible_width(cell)));
                 }
             }
             line.trim_end().to_string()
@@ -172,6 +178,25 @@ impl<'a> Output<'a> {
         }
         Ok(())
     }
+}
+
+/// How many columns `text` takes on a terminal: ANSI colour codes take none.
+fn visible_width(text: &str) -> usize {
+    let mut width = 0;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // CSI: ESC [ parameters... final byte in @..~
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) && c != '[' {
+                    break;
+                }
+            }
+        } else {
+            width += 1;
+        }
+    }
+    width
 }
 
 /// The shared `--json` shape: `{"format_version": 1, ...the value's fields}`.
@@ -205,6 +230,23 @@ mod tests {
         }
         let text = json_text(&Heads { heads: vec!["abc"] }).unwrap();
         assert!(text.starts_with("{\n  \"format_version\": 1,\n  \"heads\""), "{text}");
+    }
+
+    #[test]
+    fn coloured_cells_line_up_like_plain_ones() {
+        let mut buffer = Vec::new();
+        let mut out = Output::new(&mut buffer, true);
+        out.rows(&[
+            vec![paint(true, Tone::Ok, "OK"), "a".into()],
+            vec![paint(true, Tone::Fail, "FAIL"), "b".into()],
+        ])
+        .unwrap();
+        let text = String::from_utf8(buffer).unwrap();
+        let plain: Vec<String> = text
+            .lines()
+            .map(|l| l.replace("\x1b[32m", "").replace("\x1b[0m", "").replace("\x1b[1m\x1b[31m", ""))
+            .collect();
+        assert_eq!(plain, ["OK    a", "FAIL  b"], "{text:?}");
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub enum InitError {
     PasswordInUrl,
     #[error("{url} is a SQLite URL, and Forge's SQLite backend is not built yet (it is coming)")]
     SqliteNotYetSupported { url: String },
+    #[error("{url} names no database Forge supports; Forge speaks PostgreSQL (postgres://...)")]
+    UnsupportedScheme { url: String },
     #[error(transparent)]
     InvalidUrl(#[from] forge_core::database::ConnectError),
     #[error("cannot create {path}: {source}")]
@@ -61,6 +63,9 @@ impl InitError {
             ),
             InitError::SqliteNotYetSupported { .. } => {
                 Some("use a PostgreSQL URL for now (postgres://user@host:5432/database)")
+            }
+            InitError::UnsupportedScheme { .. } => {
+                Some("write it as postgres://user@host:5432/database")
             }
             InitError::InvalidUrl(_) | InitError::Io { .. } => None,
         };
@@ -151,10 +156,18 @@ fn create(args: &InitArgs, dir_flag: Option<&Path>) -> Result<Initialized, InitE
 /// A URL given to init: a backend Forge has, and no password in it.
 fn checked_url(url: &str) -> Result<String, InitError> {
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-    if scheme.as_deref() == Some("sqlite") {
-        return Err(InitError::SqliteNotYetSupported {
-            url: url.to_string(),
-        });
+    match scheme.as_deref() {
+        Some("postgres" | "postgresql") => {}
+        Some("sqlite") => {
+            return Err(InitError::SqliteNotYetSupported {
+                url: url.to_string(),
+            })
+        }
+        _ => {
+            return Err(InitError::UnsupportedScheme {
+                url: redact_url(url),
+            })
+        }
     }
     forge_core::database::parse_url(url)?;
     if redact_url(url) != url {
@@ -322,7 +335,10 @@ mod tests {
             checked_url("sqlite://x.db"),
             Err(InitError::SqliteNotYetSupported { .. })
         ));
-        assert!(checked_url("mysql://x/y").is_err());
+        assert!(matches!(
+            checked_url("mysql://x:pw@y/z"),
+            Err(InitError::UnsupportedScheme { url }) if !url.contains("pw")
+        ));
         assert_eq!(
             checked_url("postgres://app@db/app").unwrap(),
             "postgres://app@db/app"

@@ -14,9 +14,6 @@ use crate::output::Output;
 
 #[derive(Debug, Args)]
 pub struct HeadsArgs {
-    /// Also each head's file, parents and creation time.
-    #[arg(long, short)]
-    pub verbose: bool,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -47,7 +44,7 @@ pub async fn exec(
     }
     for head in &heads {
         out.line(head.summary())?;
-        if args.verbose {
+        if out.is_verbose() {
             head.details(out)?;
         }
     }

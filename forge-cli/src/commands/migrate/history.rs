@@ -16,14 +16,11 @@ use crate::output::{Output, Tone};
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// Also each revision's file, parents and creation time.
-    #[arg(long, short)]
-    pub verbose: bool,
     /// Only revisions in FROM:TO (either side may be left out: `abc:`, `:abc`).
     #[arg(long, short = 'r', value_name = "RANGE", allow_hyphen_values = true)]
     pub rev_range: Option<String>,
     /// Draw the revision graph: branches, merges and the current revision (`@`).
-    #[arg(long, conflicts_with_all = ["json", "verbose"])]
+    #[arg(long, conflicts_with = "json")]
     pub graph: bool,
     /// Machine-readable output.
     #[arg(long)]
@@ -124,7 +121,7 @@ pub async fn exec(
         }
         text.push_str(&format!(", {}", line.info.message));
         out.line(text)?;
-        if args.verbose {
+        if out.is_verbose() {
             line.info.details(out)?;
         }
     }
