@@ -180,9 +180,7 @@ where
             .enable_all()
             .build()
             .map_err(|e| Failure::error(format!("cannot start the async runtime: {e}")))
-            .and_then(|runtime| {
-                runtime.block_on(commands::exec(cli, app, &mut output, &secrets))
-            })
+            .and_then(|runtime| runtime.block_on(commands::exec(cli, app, &mut output, &secrets)))
     });
     match result {
         Ok(code) => code,

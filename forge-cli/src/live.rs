@@ -123,7 +123,11 @@ mod tests {
     #[test]
     fn the_line_says_which_statement_and_how_long() {
         assert_eq!(
-            describe("upgrade abc add index", Some((2, 5)), Duration::from_millis(12_340)),
+            describe(
+                "upgrade abc add index",
+                Some((2, 5)),
+                Duration::from_millis(12_340)
+            ),
             "  upgrade abc add index: statement 2 of 5, 12.3s"
         );
         assert_eq!(

@@ -16,8 +16,8 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
 use crate::failure::Failure;
-use crate::output::{paint, Tone};
 use crate::live::LiveLine;
+use crate::output::{paint, Tone};
 
 /// Which events are logged: from `-v`/`-q`, or from `RUST_LOG` when it is set.
 pub fn filter(verbose: u8, quiet: bool, rust_log: Option<&str>) -> Result<Targets, Failure> {
@@ -83,9 +83,8 @@ pub fn install(
     }
     .with_filter(filter);
     let progress = live.map(|live| {
-        StatementProgress(live).with_filter(
-            Targets::new().with_target("forge_core::runner", LevelFilter::DEBUG),
-        )
+        StatementProgress(live)
+            .with_filter(Targets::new().with_target("forge_core::runner", LevelFilter::DEBUG))
     });
     let subscriber = tracing_subscriber::registry().with(lines).with(progress);
     tracing::subscriber::set_default(subscriber)
@@ -103,9 +102,7 @@ impl<S: Subscriber> Layer<S> for LogLines {
         let mut fields = Fields::default();
         event.record(&mut fields);
         let metadata = event.metadata();
-        let text = scrub_sql_passwords(&forge_core::database::redact_text(
-            &fields.render(),
-        ));
+        let text = scrub_sql_passwords(&forge_core::database::redact_text(&fields.render()));
         let text = self.secrets.scrub(text);
         let level = *metadata.level();
         let tone = match level {
@@ -270,7 +267,10 @@ mod tests {
     #[test]
     fn a_bad_rust_log_is_one_sentence_with_a_hint() {
         let failure = filter(0, false, Some("sqlx=loud")).unwrap_err();
-        assert!(failure.message().contains("RUST_LOG=`sqlx=loud`"), "{failure}");
+        assert!(
+            failure.message().contains("RUST_LOG=`sqlx=loud`"),
+            "{failure}"
+        );
         assert!(failure.hint().unwrap().contains("RUST_LOG=debug"));
     }
 
@@ -297,7 +297,10 @@ mod tests {
             message: String::new(),
             pairs: vec![
                 ("summary", "INSERT INTO t (a, …".to_string()),
-                ("db.statement", "\n\nINSERT INTO t (a, b)\n  VALUES (1, 2)\n".to_string()),
+                (
+                    "db.statement",
+                    "\n\nINSERT INTO t (a, b)\n  VALUES (1, 2)\n".to_string(),
+                ),
                 ("rows_affected", "1".to_string()),
                 ("elapsed", "1.2ms".to_string()),
                 ("elapsed_secs", "0.0012".to_string()),

@@ -229,7 +229,10 @@ mod tests {
             heads: Vec<&'static str>,
         }
         let text = json_text(&Heads { heads: vec!["abc"] }).unwrap();
-        assert!(text.starts_with("{\n  \"format_version\": 1,\n  \"heads\""), "{text}");
+        assert!(
+            text.starts_with("{\n  \"format_version\": 1,\n  \"heads\""),
+            "{text}"
+        );
     }
 
     #[test]
@@ -244,7 +247,11 @@ mod tests {
         let text = String::from_utf8(buffer).unwrap();
         let plain: Vec<String> = text
             .lines()
-            .map(|l| l.replace("\x1b[32m", "").replace("\x1b[0m", "").replace("\x1b[1m\x1b[31m", ""))
+            .map(|l| {
+                l.replace("\x1b[32m", "")
+                    .replace("\x1b[0m", "")
+                    .replace("\x1b[1m\x1b[31m", "")
+            })
             .collect();
         assert_eq!(plain, ["OK    a", "FAIL  b"], "{text:?}");
     }

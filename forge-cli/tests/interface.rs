@@ -71,7 +71,10 @@ fn every_flag_and_argument_says_what_it_is_for() {
             if arg.is_hide_set() || ["help", "version"].contains(&arg.get_id().as_str()) {
                 continue;
             }
-            if arg.get_help().is_none_or(|h| h.to_string().trim().is_empty()) {
+            if arg
+                .get_help()
+                .is_none_or(|h| h.to_string().trim().is_empty())
+            {
                 missing.push(format!("{path} {}", arg.get_id()));
             }
         }
@@ -90,16 +93,30 @@ fn every_flag_and_argument_says_what_it_is_for() {
 #[test]
 fn the_version_names_the_app_and_forge() {
     let run = run(&["--version"]);
-    assert_eq!(run.stdout, format!("api-forge-cli 1.2.3 (Forge {FORGE_VERSION})\n"));
+    assert_eq!(
+        run.stdout,
+        format!("api-forge-cli 1.2.3 (Forge {FORGE_VERSION})\n")
+    );
 }
 
 #[test]
 fn global_options_are_listed_apart_from_a_commands_own() {
     let help = run(&["migrate", "upgrade", "--help"]).stdout;
-    let (own, global) = help.split_once("Global options:").expect("a Global options heading");
-    assert!(own.contains("--sql") && own.contains("--database-url"), "{help}");
-    assert!(!own.contains("--verbose") && !own.contains("--color"), "{help}");
-    assert!(global.contains("--verbose") && global.contains("--dir"), "{help}");
+    let (own, global) = help
+        .split_once("Global options:")
+        .expect("a Global options heading");
+    assert!(
+        own.contains("--sql") && own.contains("--database-url"),
+        "{help}"
+    );
+    assert!(
+        !own.contains("--verbose") && !own.contains("--color"),
+        "{help}"
+    );
+    assert!(
+        global.contains("--verbose") && global.contains("--dir"),
+        "{help}"
+    );
 }
 
 /// The main mistakes: one message, usage where it helps, exit 2.
@@ -108,20 +125,35 @@ fn mistakes_are_reviewed_messages_with_exit_code_2() {
     let cases: &[(&str, &[&str])] = &[
         ("unknown_command", &["frobnicate"]),
         ("revision_without_a_message", &["migrate", "revision"]),
-        ("revision_with_two_messages", &["migrate", "revision", "a", "-m", "b"]),
+        (
+            "revision_with_two_messages",
+            &["migrate", "revision", "a", "-m", "b"],
+        ),
         ("two_schema_formats", &["schema", "dump", "--json", "--sql"]),
         ("json_and_sql", &["migrate", "upgrade", "--sql", "--json"]),
         ("quiet_and_verbose", &["-q", "-v", "migrate", "current"]),
         ("unknown_shell", &["completions", "tcsh"]),
         (
             "database_url_under_k8s",
-            &["k8s", "db", "migrate", "current", "--database-url", "postgres://x@h/d"],
+            &[
+                "k8s",
+                "db",
+                "migrate",
+                "current",
+                "--database-url",
+                "postgres://x@h/d",
+            ],
         ),
         ("bad_color", &["--color", "sometimes", "migrate", "heads"]),
     ];
     for (name, args) in cases {
         let run = run(args);
-        assert_eq!(run.code, format!("{:?}", std::process::ExitCode::from(2)), "{name}: {}", run.stderr);
+        assert_eq!(
+            run.code,
+            format!("{:?}", std::process::ExitCode::from(2)),
+            "{name}: {}",
+            run.stderr
+        );
         assert!(run.stdout.is_empty(), "{name}: {}", run.stdout);
         insta::assert_snapshot!(format!("error__{name}"), run.stderr);
     }

@@ -55,9 +55,7 @@ impl InitError {
     fn failure(self) -> Failure {
         let error = self;
         let hint = match &error {
-            InitError::ConfigExists { .. } => {
-                Some("edit it, or move it away and run init again")
-            }
+            InitError::ConfigExists { .. } => Some("edit it, or move it away and run init again"),
             InitError::PasswordInUrl => Some(
                 "pass the URL without its password, and set the full URL in DATABASE_URL or .env",
             ),
@@ -178,10 +176,9 @@ fn checked_url(url: &str) -> Result<String, InitError> {
 
 fn default_url(default: Default, root: &Path) -> String {
     match default {
-        Default::LocalPostgres => format!(
-            "postgres://postgres@127.0.0.1:5432/{}",
-            database_name(root)
-        ),
+        Default::LocalPostgres => {
+            format!("postgres://postgres@127.0.0.1:5432/{}", database_name(root))
+        }
         Default::Sqlite => SQLITE_URL.to_string(),
     }
 }
@@ -308,7 +305,10 @@ mod tests {
             default_url(Default::LocalPostgres, Path::new("/srv/shop")),
             "postgres://postgres@127.0.0.1:5432/shop"
         );
-        assert_eq!(default_url(Default::Sqlite, Path::new("/srv/shop")), SQLITE_URL);
+        assert_eq!(
+            default_url(Default::Sqlite, Path::new("/srv/shop")),
+            SQLITE_URL
+        );
     }
 
     #[test]

@@ -199,13 +199,17 @@ mod tests {
 
     fn drawn(g: &crate::graph::RevisionGraph, current: &[&str]) -> Vec<String> {
         let history = g.history();
-        super::draw(&history, |id| current.iter().any(|c| super::super::revision_graph::tests::pad(c) == id))
-            .into_iter()
-            .map(|row| match row.entry {
-                Some(e) => format!("{} {}", row.lines, short([&e.script.revision])[0]),
-                None => row.lines,
-            })
-            .collect()
+        super::draw(&history, |id| {
+            current
+                .iter()
+                .any(|c| super::super::revision_graph::tests::pad(c) == id)
+        })
+        .into_iter()
+        .map(|row| match row.entry {
+            Some(e) => format!("{} {}", row.lines, short([&e.script.revision])[0]),
+            None => row.lines,
+        })
+        .collect()
     }
 
     #[test]
@@ -230,18 +234,25 @@ mod tests {
 
     #[test]
     fn two_open_heads_are_two_lanes_that_meet_at_their_fork() {
-        let g = graph(vec![rev("a", ""), rev("b", "a"), rev("c", "a"), rev("d", "c")]);
+        let g = graph(vec![
+            rev("a", ""),
+            rev("b", "a"),
+            rev("c", "a"),
+            rev("d", "c"),
+        ]);
         assert_eq!(drawn(&g, &[]), ["* d", "* c", "| * b", "|/", "* a"]);
     }
 
     #[test]
     fn a_lane_far_away_bends_over_the_free_space() {
         // Three branches from a; the outer ones rejoin across the middle lane.
-        let g = graph(vec![rev("a", ""), rev("b", "a"), rev("c", "a"), rev("d", "a")]);
-        assert_eq!(
-            drawn(&g, &[]),
-            ["* d", "| * c", "| | * b", "|/_/", "* a"]
-        );
+        let g = graph(vec![
+            rev("a", ""),
+            rev("b", "a"),
+            rev("c", "a"),
+            rev("d", "a"),
+        ]);
+        assert_eq!(drawn(&g, &[]), ["* d", "| * c", "| | * b", "|/_/", "* a"]);
     }
 
     #[test]

@@ -92,7 +92,10 @@ pub fn next_stamp<'n>(
     created: DateTime<Utc>,
     existing: impl IntoIterator<Item = &'n str>,
 ) -> NaiveDateTime {
-    let now = created.naive_utc().with_nanosecond(0).unwrap_or(created.naive_utc());
+    let now = created
+        .naive_utc()
+        .with_nanosecond(0)
+        .unwrap_or(created.naive_utc());
     existing
         .into_iter()
         .filter_map(name_stamp)
@@ -399,7 +402,10 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
         n.upgrade_sql = "CREATE INDEX CONCURRENTLY i ON t (a);\n\nUPDATE t SET a = 'x;y';\n".into();
         let (path, id) = write_revision(&dir.0, &n, at()).unwrap();
         assert_eq!(id, "19becf30b774");
-        assert_eq!(path, dir.0.join("20251224_032741_add_user_phone_number.sql"));
+        assert_eq!(
+            path,
+            dir.0.join("20251224_032741_add_user_phone_number.sql")
+        );
         let s = MigrationScript::from_file(&path).unwrap();
         assert_eq!(s.revision, id);
         assert_eq!(s.parents, n.parents);

@@ -174,7 +174,8 @@ pub(crate) fn verdict(facts: &TlsFacts) -> (Status, String) {
     let why = match &facts.requested {
         Requested::SslMode(mode) => format!("the URL says sslmode={mode}"),
         Requested::LoopbackWithoutTls => {
-            "Forge connects to a loopback address without TLS unless the URL sets sslmode".to_string()
+            "Forge connects to a loopback address without TLS unless the URL sets sslmode"
+                .to_string()
         }
         Requested::Prefer => {
             "the server offers no TLS and sslmode=prefer (the default) accepts that".to_string()
@@ -220,8 +221,14 @@ mod tests {
 
     #[test]
     fn what_the_url_asks_for_is_read_from_it() {
-        assert_eq!(requested("postgres://u@127.0.0.1/d"), Requested::LoopbackWithoutTls);
-        assert_eq!(requested("postgres://u@db.example.com/d"), Requested::Prefer);
+        assert_eq!(
+            requested("postgres://u@127.0.0.1/d"),
+            Requested::LoopbackWithoutTls
+        );
+        assert_eq!(
+            requested("postgres://u@db.example.com/d"),
+            Requested::Prefer
+        );
         assert_eq!(
             requested("postgres://u@127.0.0.1/d?application_name=x&SSLMODE=Require"),
             Requested::SslMode("require".to_string())
@@ -230,7 +237,11 @@ mod tests {
 
     #[test]
     fn an_encrypted_session_is_ok_and_says_how() {
-        let (status, detail) = verdict(&facts(true, "10.0.0.5", Requested::SslMode("require".into())));
+        let (status, detail) = verdict(&facts(
+            true,
+            "10.0.0.5",
+            Requested::SslMode("require".into()),
+        ));
         assert_eq!(status, Status::Ok);
         assert_eq!(
             detail,
@@ -242,21 +253,37 @@ mod tests {
     fn a_session_that_stays_on_this_machine_needs_no_tls() {
         let (status, detail) = verdict(&facts(false, "127.0.0.1", Requested::LoopbackWithoutTls));
         assert_eq!(status, Status::Ok);
-        assert!(detail.contains("stays on this machine (127.0.0.1)"), "{detail}");
-        assert!(detail.contains("Forge connects to a loopback address without TLS"), "{detail}");
+        assert!(
+            detail.contains("stays on this machine (127.0.0.1)"),
+            "{detail}"
+        );
+        assert!(
+            detail.contains("Forge connects to a loopback address without TLS"),
+            "{detail}"
+        );
         let (status, detail) = verdict(&facts(false, "", Requested::Prefer));
         assert_eq!(status, Status::Ok);
         assert!(detail.contains("(a Unix socket)"), "{detail}");
-        assert_eq!(verdict(&facts(false, "::1", Requested::SslMode("disable".into()))).0, Status::Ok);
+        assert_eq!(
+            verdict(&facts(false, "::1", Requested::SslMode("disable".into()))).0,
+            Status::Ok
+        );
     }
 
     #[test]
     fn a_session_across_the_network_in_the_clear_is_a_warning_that_says_why() {
         let (status, detail) = verdict(&facts(false, "10.0.0.5", Requested::Prefer));
         assert_eq!(status, Status::Warn);
-        assert!(detail.contains("10.0.0.5 crosses the network unencrypted"), "{detail}");
+        assert!(
+            detail.contains("10.0.0.5 crosses the network unencrypted"),
+            "{detail}"
+        );
         assert!(detail.contains("sslmode=prefer (the default)"), "{detail}");
-        let (status, detail) = verdict(&facts(false, "10.0.0.5", Requested::SslMode("disable".into())));
+        let (status, detail) = verdict(&facts(
+            false,
+            "10.0.0.5",
+            Requested::SslMode("disable".into()),
+        ));
         assert_eq!(status, Status::Warn);
         assert!(detail.contains("the URL says sslmode=disable"), "{detail}");
     }

@@ -141,7 +141,11 @@ fn draw(
 ) -> Result<(), Failure> {
     let is_current = |id: &str| current.is_some_and(|c| c.iter().any(|r| r == id));
     let rows = forge_core::graph::draw(entries, is_current);
-    let width = rows.iter().map(|r| r.lines.chars().count()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|r| r.lines.chars().count())
+        .max()
+        .unwrap_or(0);
     for row in &rows {
         let Some(entry) = row.entry else {
             out.line(&row.lines)?;

@@ -197,7 +197,11 @@ pub(crate) fn report_run(
     let verb = report.verb;
     let count = report.migrations.len();
     let elapsed = Duration::from_secs_f64(report.elapsed_ms / 1000.0);
-    let at = report.heads.as_deref().map(describe_heads).unwrap_or_default();
+    let at = report
+        .heads
+        .as_deref()
+        .map(describe_heads)
+        .unwrap_or_default();
     if count == 0 {
         out.line(format!(
             "Nothing to {}: the database is at {at}.",

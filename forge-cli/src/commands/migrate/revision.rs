@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use serde::Serialize;
 use forge_core::autogenerate::{self, RevisionBody};
 use forge_core::graph::{RevisionGraph, RevisionSpec};
 use forge_core::script::{new_revision_id, NewRevision, ScriptDirectory};
 use forge_core::{database, registry, runner};
+use serde::Serialize;
 
 use crate::config::Config;
 use crate::failure::{CommandResult, Failure};

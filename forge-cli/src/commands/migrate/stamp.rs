@@ -67,7 +67,9 @@ pub async fn exec(
         struct Stamped<'s> {
             heads: &'s [String],
         }
-        out.json(&Stamped { heads: &stamp.heads })?;
+        out.json(&Stamped {
+            heads: &stamp.heads,
+        })?;
         return Ok(None);
     }
     out.line(format!(

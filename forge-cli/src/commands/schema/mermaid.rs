@@ -84,7 +84,11 @@ fn same_columns(a: &[String], b: &[String]) -> bool {
 fn keys(table: &Table, column: &str) -> Vec<&'static str> {
     let has = |columns: &[String]| columns.iter().any(|c| c == column);
     let mut keys = Vec::new();
-    if table.primary_key.as_ref().is_some_and(|pk| has(&pk.columns)) {
+    if table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| has(&pk.columns))
+    {
         keys.push("PK");
     }
     if table.foreign_keys.iter().any(|fk| has(&fk.columns)) {
@@ -188,8 +192,17 @@ mod tests {
         assert!(text.starts_with("erDiagram\n    orders {\n"), "{text}");
         assert!(text.contains("        uuid user_id FK\n"), "{text}");
         assert!(text.contains("        uuid id PK\n"), "{text}");
-        assert!(text.contains("        double_precision name \"NULL\"\n"), "{text}");
-        assert!(text.contains("    orders }o--|| users : \"user_id\"\n"), "{text}");
-        assert!(text.contains("    orders }o--o| users : \"coupon_id\"\n"), "{text}");
+        assert!(
+            text.contains("        double_precision name \"NULL\"\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("    orders }o--|| users : \"user_id\"\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("    orders }o--o| users : \"coupon_id\"\n"),
+            "{text}"
+        );
     }
 }
