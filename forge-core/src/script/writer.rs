@@ -335,7 +335,7 @@ mod tests {
         // An old-style name of the same minute sorts after `0327SS`: the next minute.
         let old = next_stamp(now, ["20251224_0327_a.sql"]);
         assert_eq!(file_name(old, "b"), "20251224_032800_b.sql");
-        let mut names = vec!["20251224_0327_a.sql".to_string(), file_name(old, "b")];
+        let mut names = ["20251224_0327_a.sql".to_string(), file_name(old, "b")];
         names.sort();
         assert_eq!(names[1], "20251224_032800_b.sql");
     }

@@ -47,13 +47,12 @@ pub(super) async fn connect(url: &str, checks: &mut Vec<Check>) -> Option<PgConn
 /// uses (pg_stat_ssl, the server's address for this session) and why (what
 /// the URL asked for, or what Forge chose for a loopback URL).
 pub(super) async fn tls(connection: &mut PgConnection, url: &str, transport: Transport) -> Check {
-    let row: Result<Option<(bool, Option<String>, Option<String>, Option<String>)>, _> =
-        sqlx::query_as(
-            "SELECT s.ssl, s.version, s.cipher, host(inet_server_addr()) \
+    let row: Result<Option<SessionTls>, _> = sqlx::query_as(
+        "SELECT s.ssl, s.version, s.cipher, host(inet_server_addr()) \
              FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()",
-        )
-        .fetch_optional(connection)
-        .await;
+    )
+    .fetch_optional(connection)
+    .await;
     match row {
         Err(e) => Check::new(
             "tls",
@@ -78,6 +77,9 @@ pub(super) async fn tls(connection: &mut PgConnection, url: &str, transport: Tra
         }
     }
 }
+
+/// pg_stat_ssl's `ssl`, `version`, `cipher`, and the server's address of the session.
+type SessionTls = (bool, Option<String>, Option<String>, Option<String>);
 
 /// What a session's TLS verdict rests on.
 #[derive(Debug, Clone, PartialEq, Eq)]
