@@ -70,6 +70,20 @@ fn migration(revision: &str, parents: &str, up: &str, down: &str) -> String {
     )
 }
 
+/// A revision `id` (file `name`) that creates `table`, and drops it going down.
+fn creates_table(project: &Project, name: &str, id: &str, parents: &str, table: &str) {
+    write(
+        project,
+        name,
+        &migration(
+            id,
+            parents,
+            &format!("CREATE TABLE {table} (id int);"),
+            &format!("DROP TABLE {table};"),
+        ),
+    );
+}
+
 fn json(run: &Run) -> serde_json::Value {
     assert!(
         run.stdout.starts_with("{\n  \"format_version\": 1,\n"),
@@ -323,26 +337,8 @@ async fn verbose_logs_show_forges_steps_and_every_statement_but_never_a_password
 async fn without_flags_the_log_is_quiet_and_q_leaves_only_the_result() {
     let db = TestDatabase::create().await;
     let project = Project::new(&db);
-    write(
-        &project,
-        "1_a.sql",
-        &migration(
-            "aaaaaaaaaaaa",
-            "",
-            "CREATE TABLE a (id int);",
-            "DROP TABLE a;",
-        ),
-    );
-    write(
-        &project,
-        "2_b.sql",
-        &migration(
-            "bbbbbbbbbbbb",
-            "aaaaaaaaaaaa",
-            "CREATE TABLE b (id int);",
-            "DROP TABLE b;",
-        ),
-    );
+    creates_table(&project, "1_a.sql", "aaaaaaaaaaaa", "", "a");
+    creates_table(&project, "2_b.sql", "bbbbbbbbbbbb", "aaaaaaaaaaaa", "b");
     let plain = cli(&project, &["migrate", "upgrade"], &[]).success();
     assert!(plain.stderr.is_empty(), "{}", plain.stderr);
     assert!(
@@ -369,16 +365,7 @@ async fn without_flags_the_log_is_quiet_and_q_leaves_only_the_result() {
 async fn rust_log_decides_the_log_and_a_bad_one_is_one_sentence() {
     let db = TestDatabase::create().await;
     let project = Project::new(&db);
-    write(
-        &project,
-        "1_a.sql",
-        &migration(
-            "aaaaaaaaaaaa",
-            "",
-            "CREATE TABLE a (id int);",
-            "DROP TABLE a;",
-        ),
-    );
+    creates_table(&project, "1_a.sql", "aaaaaaaaaaaa", "", "a");
     let run = cli(
         &project,
         &["migrate", "upgrade"],
@@ -412,36 +399,9 @@ async fn rust_log_decides_the_log_and_a_bad_one_is_one_sentence() {
 async fn every_json_output_is_one_object_that_starts_with_the_format_version() {
     let db = TestDatabase::create().await;
     let project = Project::new(&db);
-    write(
-        &project,
-        "1_a.sql",
-        &migration(
-            "aaaaaaaaaaaa",
-            "",
-            "CREATE TABLE a (id int);",
-            "DROP TABLE a;",
-        ),
-    );
-    write(
-        &project,
-        "2_b.sql",
-        &migration(
-            "bbbbbbbbbbbb",
-            "aaaaaaaaaaaa",
-            "CREATE TABLE b (id int);",
-            "DROP TABLE b;",
-        ),
-    );
-    write(
-        &project,
-        "2_c.sql",
-        &migration(
-            "cccccccccccc",
-            "aaaaaaaaaaaa",
-            "CREATE TABLE c (id int);",
-            "DROP TABLE c;",
-        ),
-    );
+    creates_table(&project, "1_a.sql", "aaaaaaaaaaaa", "", "a");
+    creates_table(&project, "2_b.sql", "bbbbbbbbbbbb", "aaaaaaaaaaaa", "b");
+    creates_table(&project, "2_c.sql", "cccccccccccc", "aaaaaaaaaaaa", "c");
     let run = |args: &[&str]| json(&cli(&project, args, &[]).success());
 
     let up = run(&["migrate", "upgrade", "heads", "--json"]);
@@ -595,36 +555,9 @@ fn dir_points_every_command_at_another_migrations_directory() {
 async fn history_graph_draws_branches_merges_and_the_current_revision() {
     let db = TestDatabase::create().await;
     let project = Project::new(&db);
-    write(
-        &project,
-        "1_a.sql",
-        &migration(
-            "aaaaaaaaaaaa",
-            "",
-            "CREATE TABLE a (id int);",
-            "DROP TABLE a;",
-        ),
-    );
-    write(
-        &project,
-        "2_b.sql",
-        &migration(
-            "bbbbbbbbbbbb",
-            "aaaaaaaaaaaa",
-            "CREATE TABLE b (id int);",
-            "DROP TABLE b;",
-        ),
-    );
-    write(
-        &project,
-        "2_c.sql",
-        &migration(
-            "cccccccccccc",
-            "aaaaaaaaaaaa",
-            "CREATE TABLE c (id int);",
-            "DROP TABLE c;",
-        ),
-    );
+    creates_table(&project, "1_a.sql", "aaaaaaaaaaaa", "", "a");
+    creates_table(&project, "2_b.sql", "bbbbbbbbbbbb", "aaaaaaaaaaaa", "b");
+    creates_table(&project, "2_c.sql", "cccccccccccc", "aaaaaaaaaaaa", "c");
     write(
         &project,
         "3_m.sql",

@@ -72,7 +72,8 @@ impl LiveLine {
         let _ = stderr.flush();
     }
 
-    fn erase(&self) {
+    /// Clears the line from the terminal, if it is drawn (something else is about to write there).
+    pub fn erase(&self) {
         let drawn = self.0.lock().map(|mut s| std::mem::take(&mut s.drawn));
         if drawn.unwrap_or(false) {
             let mut stderr = std::io::stderr().lock();

@@ -80,6 +80,7 @@ pub fn install(
         colour,
         secrets,
         started: Instant::now(),
+        live: live.clone(),
     }
     .with_filter(filter);
     let progress = live.map(|live| {
@@ -95,6 +96,8 @@ struct LogLines {
     colour: bool,
     secrets: Secrets,
     started: Instant,
+    /// Erased before a log line is written (the next tick redraws it).
+    live: Option<LiveLine>,
 }
 
 impl<S: Subscriber> Layer<S> for LogLines {
@@ -117,6 +120,9 @@ impl<S: Subscriber> Layer<S> for LogLines {
             paint(self.colour, tone, &format!("{level:>5}")),
             metadata.target(),
         );
+        if let Some(live) = &self.live {
+            live.erase();
+        }
         let stderr = std::io::stderr();
         let mut stderr = stderr.lock();
         let _ = stderr.write_all(line.as_bytes());
