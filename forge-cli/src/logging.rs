@@ -35,7 +35,11 @@ pub fn filter(verbose: u8, quiet: bool, rust_log: Option<&str>) -> Result<Target
         (false, 0) => Targets::new()
             .with_default(LevelFilter::WARN)
             .with_target("sqlx::query", LevelFilter::ERROR),
-        (false, 1) => Targets::new().with_default(LevelFilter::INFO),
+        // The server's NOTICEs (`relation ... already exists, skipping` on
+        // every run's bookkeeping) wait for -vv.
+        (false, 1) => Targets::new()
+            .with_default(LevelFilter::INFO)
+            .with_target("sqlx::postgres::notice", LevelFilter::WARN),
         (false, 2) => Targets::new()
             .with_default(LevelFilter::INFO)
             .with_target("forge_core", LevelFilter::DEBUG)
@@ -259,6 +263,7 @@ mod tests {
         let v = filter(1, false, None).unwrap();
         assert!(enabled(&v, "forge_core::runner", Level::INFO));
         assert!(!enabled(&v, "sqlx::query", Level::DEBUG));
+        assert!(!enabled(&v, "sqlx::postgres::notice", Level::INFO));
         let vv = filter(2, false, None).unwrap();
         assert!(enabled(&vv, "sqlx::query", Level::DEBUG));
         assert!(!enabled(&vv, "sqlx::query", Level::TRACE));

@@ -207,11 +207,20 @@ pub fn json_text<T: Serialize>(value: &T) -> Result<String, Failure> {
         #[serde(flatten)]
         body: &'v T,
     }
+    let failed = |e: serde_json::Error| Failure::error(format!("cannot write JSON: {e}"));
+    // A value that already carries its version is written as it is (a key twice is no JSON).
+    let versioned = serde_json::to_value(value)
+        .map_err(failed)?
+        .as_object()
+        .is_some_and(|object| object.contains_key("format_version"));
+    if versioned {
+        return serde_json::to_string_pretty(value).map_err(failed);
+    }
     serde_json::to_string_pretty(&Versioned {
         format_version: JSON_FORMAT_VERSION,
         body: value,
     })
-    .map_err(|e| Failure::error(format!("cannot write JSON: {e}")))
+    .map_err(failed)
 }
 
 fn write_failed(e: std::io::Error) -> Failure {
@@ -233,6 +242,22 @@ mod tests {
             text.starts_with("{\n  \"format_version\": 1,\n  \"heads\""),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_value_that_carries_its_own_version_is_not_wrapped_twice() {
+        #[derive(Serialize)]
+        struct Report {
+            format_version: u32,
+            ok: bool,
+        }
+        let text = json_text(&Report {
+            format_version: 1,
+            ok: true,
+        })
+        .unwrap();
+        assert_eq!(text.matches("format_version").count(), 1, "{text}");
+        assert!(text.starts_with("{\n  \"format_version\": 1,"), "{text}");
     }
 
     #[test]
