@@ -712,3 +712,44 @@ async fn a_long_migration_shows_a_live_line_on_a_terminal_and_plain_lines_in_ci(
         logged.stdout
     );
 }
+
+#[tokio::test]
+async fn the_log_of_a_kubernetes_run_never_shows_the_password() {
+    const PASSWORD: &str = "k8s-log-pass-3e9d";
+    let db = TestDatabase::create().await;
+    let role = format!("forge_k8s_log_{}", &db.name[db.name.len() - 8..]);
+    db.execute(&format!(
+        "CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'; GRANT ALL ON SCHEMA public TO {role};"
+    ))
+    .await;
+    let project = Project::new(&db);
+    project.write_config(&format!(
+        "[k8s]\nnamespace = \"forge-test\"\ndatabase = \"{}\"\nuser = \"{role}\"\nkubectl = \"{}\"\nlocal_port = 0\nforward_timeout = 10\n",
+        db.name,
+        env!("CARGO_BIN_EXE_fake-kubectl")
+    ));
+    creates_table(&project, "1_a.sql", "aaaaaaaaaaaa", "", "a");
+    let kubectl_log = project.path().join("kubectl.log");
+    let env = [
+        ("POSTGRES_PASSWORD", PASSWORD),
+        ("FAKE_KUBECTL_LOG", kubectl_log.to_str().unwrap()),
+    ];
+    let up = cli(&project, &["k8s", "db", "migrate", "upgrade", "-vvv"], &env).success();
+    assert!(up.stderr.contains("migration started"), "{}", up.stderr);
+    assert!(up.stderr.contains("sqlx::query"), "{}", up.stderr);
+    let down = cli(
+        &project,
+        &["k8s", "db", "migrate", "downgrade", "base", "-vvv"],
+        &env,
+    )
+    .success();
+    for run in [&up, &down] {
+        assert!(
+            !run.stderr.contains(PASSWORD) && !run.stdout.contains(PASSWORD),
+            "the password leaked:\n{}",
+            run.stderr
+        );
+    }
+    db.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role};"))
+        .await;
+}
