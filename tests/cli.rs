@@ -730,9 +730,12 @@ async fn the_log_of_a_kubernetes_run_never_shows_the_password() {
     ));
     creates_table(&project, "1_a.sql", "aaaaaaaaaaaa", "", "a");
     let kubectl_log = project.path().join("kubectl.log");
+    // The fake port-forward relays to the test server, wherever it runs.
+    let upstream = db.url.split('@').nth(1).unwrap().split('/').next().unwrap();
     let env = [
         ("POSTGRES_PASSWORD", PASSWORD),
         ("FAKE_KUBECTL_LOG", kubectl_log.to_str().unwrap()),
+        ("FAKE_KUBECTL_UPSTREAM", upstream),
     ];
     let up = cli(&project, &["k8s", "db", "migrate", "upgrade", "-vvv"], &env).success();
     assert!(up.stderr.contains("migration started"), "{}", up.stderr);
