@@ -41,7 +41,7 @@ async fn the_first_revision_creates_the_models_and_then_nothing_changes() {
     assert_eq!(files.len(), 1, "{run:?}");
     let name = files[0].file_name().unwrap().to_string_lossy().to_string();
     assert!(
-        name.ends_with("_initial.sql") && name.len() == "20250101_1200_initial.sql".len(),
+        name.ends_with("_initial.sql") && name.len() == "20250101_120000_initial.sql".len(),
         "{name}"
     );
     assert!(

@@ -326,8 +326,8 @@ async fn branches_are_applied_and_merged() {
     );
     let heads = project.cli(&["migrate", "heads", "--json"]).success();
     let heads: serde_json::Value = serde_json::from_str(&heads.stdout).unwrap();
-    assert_eq!(heads.as_array().unwrap().len(), 1);
-    let merge_id = heads[0]["revision"].as_str().unwrap().to_string();
+    assert_eq!(heads["heads"].as_array().unwrap().len(), 1);
+    let merge_id = heads["heads"][0]["revision"].as_str().unwrap().to_string();
     project.cli(&["migrate", "upgrade"]).success();
     assert_eq!(versions(&db).await, [merge_id]);
     assert!(table_exists(&db, "two_t").await);
@@ -946,7 +946,7 @@ async fn show_history_and_current_speak_json() {
             .stdout,
     )
     .unwrap();
-    let current: Vec<_> = history
+    let current: Vec<_> = history["revisions"]
         .as_array()
         .unwrap()
         .iter()

@@ -116,7 +116,7 @@ fn entities_list_json_is_machine_readable() {
     let project = forge_tests::Project::with_url("postgres://unused@127.0.0.1:1/unused");
     let run = project.cli(&["entities", "list", "--json"]).success();
     let listing: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
-    let users = listing
+    let users = listing["entities"]
         .as_array()
         .unwrap()
         .iter()

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
-use sqlx::{ConnectOptions, Connection, PgConnection};
+use sqlx::{Connection, PgConnection};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -70,8 +70,7 @@ fn is_local_host(host: &str) -> bool {
 /// Opens one session to `url`. When `schema` is given, it must exist and
 /// becomes the session's search_path, so unqualified names land in it.
 pub async fn connect(url: &str, schema: Option<&str>) -> Result<PgConnection, ConnectError> {
-    let options = parse_url(url)?.log_statements(log::LevelFilter::Off);
-    connect_with(url, options, schema).await
+    connect_with(url, parse_url(url)?, schema).await
 }
 
 /// Opens one session with prepared options (`url` only names it in errors).

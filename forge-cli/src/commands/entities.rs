@@ -93,7 +93,13 @@ pub fn exec(command: EntitiesCommand, out: &mut Output<'_>) -> CommandResult<Opt
         })
         .collect();
     if json {
-        out.json(&listings)?;
+        #[derive(Serialize)]
+        struct Entities<'l> {
+            entities: &'l [EntityListing],
+        }
+        out.json(&Entities {
+            entities: &listings,
+        })?;
         return Ok(None);
     }
     for (i, entity) in listings.iter().enumerate() {

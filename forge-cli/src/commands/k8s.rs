@@ -221,7 +221,7 @@ async fn run_redacted(
     interrupts: &mut Interrupts,
     secrets: &[String],
 ) -> CommandResult<Option<ExitCode>> {
-    let terminal = out.is_terminal();
+    let terminal = out.presentation();
     let result = {
         // Dropped at the end of this block, which flushes what is left.
         let mut redacting = Redacting::new(out, secrets.to_vec());

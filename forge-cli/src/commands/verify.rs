@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::cli::VerifyArgs;
 use crate::config::Config;
 use crate::failure::CommandResult;
-use crate::output::Output;
+use crate::output::{Output, Tone};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -55,8 +55,14 @@ pub async fn exec(
             .checks
             .iter()
             .map(|c| {
+                let tone = match c.status {
+                    verify::Status::Ok => Tone::Ok,
+                    verify::Status::Warn => Tone::Warn,
+                    verify::Status::Fail => Tone::Fail,
+                    verify::Status::Skip => Tone::Dim,
+                };
                 vec![
-                    c.status.label().to_string(),
+                    out.paint(tone, c.status.label()),
                     c.name.clone(),
                     c.detail.clone(),
                 ]

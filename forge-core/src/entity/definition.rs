@@ -221,8 +221,16 @@ impl EntityDefinition {
     }
 }
 
-/// The columns most entities share: a UUID primary key and creation/update
-/// timestamps filled by the server. Embed with `#[forge(flatten)] pub base: EntityBase`.
+/// The columns most entities share. Embed with `#[forge(flatten)] pub base: EntityBase`.
+///
+/// - `id uuid PRIMARY KEY DEFAULT gen_random_uuid()`: an `INSERT` that leaves
+///   it out gets a random key from the server (built into PostgreSQL 13+).
+/// - `created_at timestamptz NOT NULL DEFAULT now()`: the time of the
+///   inserting transaction.
+/// - `updated_at timestamptz NOT NULL DEFAULT now()`: also set on insert
+///   only. Forge does not change it on `UPDATE` (no trigger is created): set
+///   it in the statement (`UPDATE ... SET ..., updated_at = now()`), or add a
+///   trigger in a migration of your own if every writer must be covered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntityBase {
     pub id: uuid::Uuid,
@@ -234,6 +242,7 @@ impl EntityFields for EntityBase {
     fn columns() -> Vec<ColumnDefinition> {
         let id = ColumnDefinition {
             primary_key: true,
+            default: Some("gen_random_uuid()".to_string()),
             ..ColumnDefinition::of::<uuid::Uuid>("id")
         };
         let created_at = ColumnDefinition {

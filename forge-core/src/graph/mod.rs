@@ -9,7 +9,7 @@ mod spec;
 mod stamp;
 
 pub use error::GraphError;
-pub use history::HistoryEntry;
+pub use history::{draw, GraphRow, HistoryEntry};
 pub use plan::{Direction, Step};
 pub use revision_graph::RevisionGraph;
 pub use spec::RevisionSpec;

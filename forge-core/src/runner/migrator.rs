@@ -490,8 +490,22 @@ impl Migrator {
     ) -> Result<Vec<Applied>, RunnerError> {
         let mut done = Vec::with_capacity(steps.len());
         for (i, step) in steps.iter().enumerate() {
+            tracing::info!(
+                revision = %step.revision.revision,
+                direction = ?step.direction,
+                file = %step.revision.path.display(),
+                statements = step.section().map_or(0, |s| s.statements.len()),
+                "migration started"
+            );
             progress.started(step);
             let applied = self.run_step(conn, step, i + 1 == steps.len()).await?;
+            tracing::info!(
+                revision = %applied.revision,
+                direction = ?applied.direction,
+                file = %applied.file.display(),
+                duration_ms = applied.duration.as_secs_f64() * 1000.0,
+                "migration finished"
+            );
             progress.finished(&applied);
             done.push(applied);
         }
@@ -536,6 +550,13 @@ impl Migrator {
                 String::new()
             };
             let sql = format!("{prefix}{}{suffix}", statement.sql);
+            tracing::debug!(
+                revision = %script.revision,
+                statement = i + 1,
+                statements = statements.len(),
+                line = statement.line,
+                "statement started"
+            );
             if let Err(error) = (&mut *conn).execute(sqlx::raw_sql(&sql)).await {
                 if transactional {
                     let _ = (&mut *conn).execute(sqlx::raw_sql("ROLLBACK")).await;

@@ -15,4 +15,6 @@ pub use error::ScriptError;
 pub use migration::{branch_label_problem, is_revision_id, MigrationScript, Section};
 pub use splitter::{split_statements, SplitError, SplitErrorKind, Statement};
 pub use transaction::{find_non_transactional, transaction_problem, NonTransactional};
-pub use writer::{file_name, new_revision_id, render, slug, write_revision, NewRevision};
+pub use writer::{
+    file_name, name_stamp, new_revision_id, next_stamp, render, slug, write_revision, NewRevision,
+};

@@ -1,11 +1,13 @@
-//! Writes a new migration file: a fresh revision id, a file name from the date
-//! and the message, the header and both sections. Never overwrites a file.
+//! Writes a new migration file: a fresh revision id, a file name from the
+//! creation time (to the second, and after every existing name, so names sort
+//! in creation order) and the message, the header and both sections. Never
+//! overwrites a file.
 
 use std::fs::OpenOptions;
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Timelike, Utc};
 
 use super::error::ScriptError;
 use super::migration::MigrationScript;
@@ -46,28 +48,77 @@ pub fn new_revision_id() -> String {
 }
 
 /// The message as a file-name fragment: lowercase ASCII letters, digits and `_`,
-/// at most 40 characters, never empty (`revision`), so never a path.
+/// at most 40 characters, ending on a whole word (a single word longer than
+/// that is cut), never empty (`revision`), so never a path.
 pub fn slug(message: &str) -> String {
+    const MAX: usize = 40;
     let mut slug = String::new();
-    for c in message.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('_') {
+    let words = message
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase);
+    for word in words {
+        let separator = usize::from(!slug.is_empty());
+        if slug.len() + separator + word.len() > MAX {
+            if slug.is_empty() {
+                slug = word[..MAX].to_string();
+            }
+            break;
+        }
+        if separator == 1 {
             slug.push('_');
         }
+        slug.push_str(&word);
     }
-    slug.truncate(40);
-    let slug = slug.trim_end_matches('_');
     if slug.is_empty() {
         "revision".to_string()
     } else {
-        slug.to_string()
+        slug
     }
 }
 
-/// `YYYYMMDD_HHMM_<slug>.sql` (UTC).
-pub fn file_name(created: DateTime<Utc>, message: &str) -> String {
-    format!("{}_{}.sql", created.format("%Y%m%d_%H%M"), slug(message))
+/// `YYYYMMDD_HHMMSS_<slug>.sql`: the stamp sorts names in creation order.
+pub fn file_name(stamp: NaiveDateTime, message: &str) -> String {
+    format!("{}_{}.sql", stamp.format(STAMP_FORMAT), slug(message))
+}
+
+const STAMP_FORMAT: &str = "%Y%m%d_%H%M%S";
+
+/// The stamp a new file's name starts with: its creation time (UTC), or one
+/// second after the newest stamp already in the directory when the clock says
+/// otherwise (two files in the same second, a clock behind), so that sorting
+/// the names sorts the files in the order they were created.
+pub fn next_stamp<'n>(
+    created: DateTime<Utc>,
+    existing: impl IntoIterator<Item = &'n str>,
+) -> NaiveDateTime {
+    let now = created
+        .naive_utc()
+        .with_nanosecond(0)
+        .unwrap_or(created.naive_utc());
+    existing
+        .into_iter()
+        .filter_map(name_stamp)
+        .max()
+        .map_or(now, |newest| now.max(newest + chrono::Duration::seconds(1)))
+}
+
+/// The stamp a file name starts with: `YYYYMMDD_HHMMSS_...`, or the older
+/// `YYYYMMDD_HHMM_...` (read as that minute's last second, since its names
+/// sort after every `HHMMSS` name of the same minute).
+pub fn name_stamp(name: &str) -> Option<NaiveDateTime> {
+    let digits = |text: &str| text.bytes().all(|b| b.is_ascii_digit());
+    let mut parts = name.splitn(3, '_');
+    let (date, time) = (parts.next()?, parts.next()?);
+    if date.len() != 8 || !digits(date) || !digits(time) {
+        return None;
+    }
+    let time = match time.len() {
+        6 => time.to_string(),
+        4 => format!("{time}59"),
+        _ => return None,
+    };
+    NaiveDateTime::parse_from_str(&format!("{date}_{time}"), STAMP_FORMAT).ok()
 }
 
 /// The text of the new file, with `revision` as its id.
@@ -125,19 +176,37 @@ pub fn write_revision(
     new: &NewRevision,
     created: DateTime<Utc>,
 ) -> Result<(PathBuf, String), ScriptError> {
-    let revision = new.revision.clone().unwrap_or_else(new_revision_id);
-    let text = render(new, &revision, created);
-    let plain = dir.join(file_name(created, &new.message));
+    let new = &NewRevision {
+        revision: Some(new.revision.clone().unwrap_or_else(new_revision_id)),
+        ..new.clone()
+    };
+    let existing = existing_names(dir);
+    let stamp = next_stamp(created, existing.iter().map(String::as_str));
     // Whatever is written must read back: a bad id, label or unterminated quote
     // is reported now, and no file is left behind.
-    MigrationScript::parse(&plain, &text)?;
+    let text = render(new, new.revision.as_deref().unwrap_or_default(), created);
+    MigrationScript::parse(&dir.join(file_name(stamp, &new.message)), &text)?;
     std::fs::create_dir_all(dir).map_err(|source| ScriptError::Io {
         path: dir.to_path_buf(),
         source,
     })?;
+    write_at(dir, new, created, stamp)
+}
+
+/// Writes the file named with `stamp`: the plain name, or with the revision id
+/// joined when another writer took it since the directory was read.
+fn write_at(
+    dir: &Path,
+    new: &NewRevision,
+    created: DateTime<Utc>,
+    stamp: NaiveDateTime,
+) -> Result<(PathBuf, String), ScriptError> {
+    let revision = new.revision.clone().unwrap_or_else(new_revision_id);
+    let text = render(new, &revision, created);
+    let plain = dir.join(file_name(stamp, &new.message));
     let with_id = dir.join(format!(
         "{}_{}_{revision}.sql",
-        created.format("%Y%m%d_%H%M"),
+        stamp.format(STAMP_FORMAT),
         slug(&new.message)
     ));
     for path in [plain, with_id.clone()] {
@@ -156,6 +225,19 @@ pub fn write_revision(
         }
     }
     Err(ScriptError::FileExists { path: with_id })
+}
+
+/// The names of the migration files already in `dir` (none if it does not exist).
+fn existing_names(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|name| name.ends_with(".sql"))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -199,15 +281,63 @@ mod tests {
         let long = slug("a very long message that goes on and on about many things");
         assert!(long.len() <= 40, "{long}");
         assert_eq!(long, "a_very_long_message_that_goes_on_and_on");
-        assert!(!slug("abcdefghijklmnopqrstuvwxyzabcdefghijklm nop").ends_with('_'));
+        assert_eq!(
+            slug("abcdefghijklmnopqrstuvwxyzabcdefghijklm nop"),
+            "abcdefghijklmnopqrstuvwxyzabcdefghijklm"
+        );
     }
 
     #[test]
-    fn file_names_start_with_the_utc_date_and_time() {
+    fn slugs_end_on_a_whole_word() {
         assert_eq!(
-            file_name(at(), "add user phone number"),
-            "20251224_0327_add_user_phone_number.sql"
+            slug("add the customer loyalty points balance column to users"),
+            "add_the_customer_loyalty_points_balance"
         );
+        assert_eq!(
+            slug("drop legacy unused denormalized reporting tables"),
+            "drop_legacy_unused_denormalized"
+        );
+        // A single word longer than the limit has nowhere else to end.
+        assert_eq!(slug(&"x".repeat(50)), "x".repeat(40));
+    }
+
+    #[test]
+    fn file_names_start_with_the_utc_date_and_time_to_the_second() {
+        assert_eq!(
+            file_name(at().naive_utc(), "add user phone number"),
+            "20251224_032741_add_user_phone_number.sql"
+        );
+    }
+
+    #[test]
+    fn stamps_are_read_from_both_name_forms() {
+        let stamp = |text: &str| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap();
+        assert_eq!(
+            name_stamp("20251224_032741_add.sql"),
+            Some(stamp("2025-12-24 03:27:41"))
+        );
+        assert_eq!(
+            name_stamp("20251224_0327_add.sql"),
+            Some(stamp("2025-12-24 03:27:59"))
+        );
+        assert_eq!(name_stamp("0001_initial.sql"), None);
+        assert_eq!(name_stamp("20251224_03_x.sql"), None);
+    }
+
+    #[test]
+    fn a_new_stamp_sorts_after_every_existing_name() {
+        let now = at();
+        // Nothing newer: the creation time.
+        assert_eq!(next_stamp(now, ["20251224_032740_a.sql"]), now.naive_utc());
+        // The same second (autogenerate writing two files): one second later.
+        let same = next_stamp(now, ["20251224_032741_a.sql"]);
+        assert_eq!(file_name(same, "b"), "20251224_032742_b.sql");
+        // An old-style name of the same minute sorts after `0327SS`: the next minute.
+        let old = next_stamp(now, ["20251224_0327_a.sql"]);
+        assert_eq!(file_name(old, "b"), "20251224_032800_b.sql");
+        let mut names = ["20251224_0327_a.sql".to_string(), file_name(old, "b")];
+        names.sort();
+        assert_eq!(names[1], "20251224_032800_b.sql");
     }
 
     #[test]
@@ -272,7 +402,10 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
         n.upgrade_sql = "CREATE INDEX CONCURRENTLY i ON t (a);\n\nUPDATE t SET a = 'x;y';\n".into();
         let (path, id) = write_revision(&dir.0, &n, at()).unwrap();
         assert_eq!(id, "19becf30b774");
-        assert_eq!(path, dir.0.join("20251224_0327_add_user_phone_number.sql"));
+        assert_eq!(
+            path,
+            dir.0.join("20251224_032741_add_user_phone_number.sql")
+        );
         let s = MigrationScript::from_file(&path).unwrap();
         assert_eq!(s.revision, id);
         assert_eq!(s.parents, n.parents);
@@ -299,20 +432,41 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
     #[test]
     fn a_name_collision_adds_the_revision_id_and_never_overwrites() {
         let dir = TempDir::new("collide");
-        let taken = dir.0.join("20251224_0327_add_user_phone_number.sql");
+        let stamp = at().naive_utc();
+        // Another writer took the name between the directory scan and the write.
+        let taken = dir.0.join("20251224_032741_add_user_phone_number.sql");
         std::fs::write(&taken, "keep me").unwrap();
-        let (path, _) = write_revision(&dir.0, &new("add user phone number"), at()).unwrap();
+        let (path, _) = write_at(&dir.0, &new("add user phone number"), at(), stamp).unwrap();
         assert_eq!(
             path,
             dir.0
-                .join("20251224_0327_add_user_phone_number_19becf30b774.sql")
+                .join("20251224_032741_add_user_phone_number_19becf30b774.sql")
         );
         assert_eq!(std::fs::read_to_string(&taken).unwrap(), "keep me");
-        let err = write_revision(&dir.0, &new("add user phone number"), at()).unwrap_err();
+        let err = write_at(&dir.0, &new("add user phone number"), at(), stamp).unwrap_err();
         assert!(err.to_string().contains("nothing was overwritten"), "{err}");
         assert!(std::fs::read_to_string(&path)
             .unwrap()
             .contains("19becf30b774"));
+    }
+
+    #[test]
+    fn files_written_in_the_same_second_sort_in_creation_order() {
+        let dir = TempDir::new("order");
+        let names: Vec<String> = ["zebra", "apple", "mango"]
+            .iter()
+            .enumerate()
+            .map(|(i, message)| {
+                let mut n = new(message);
+                n.revision = Some(format!("{i:012}"));
+                let (path, _) = write_revision(&dir.0, &n, at()).unwrap();
+                path.file_name().unwrap().to_str().unwrap().to_string()
+            })
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(sorted, names);
+        assert_eq!(names[2], "20251224_032743_mango.sql");
     }
 
     #[test]

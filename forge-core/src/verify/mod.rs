@@ -123,7 +123,7 @@ pub async fn verify(url: &str, expect: &Expectations) -> Report {
             return Report { checks };
         }
     };
-    checks.push(server::tls(&mut connection, expect.transport).await);
+    checks.push(server::tls(&mut connection, url, expect.transport).await);
     let schema_exists = roles::schema(&mut connection, expect, &mut checks).await;
     roles::roles(&mut connection, expect, &mut checks).await;
     if schema_exists {

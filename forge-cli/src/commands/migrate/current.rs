@@ -15,9 +15,6 @@ use crate::output::Output;
 
 #[derive(Debug, Args)]
 pub struct CurrentArgs {
-    /// Also the file, and when and by whom each head was applied.
-    #[arg(long, short)]
-    pub verbose: bool,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -42,7 +39,7 @@ pub async fn exec(
     let migrator = migrator(config)?;
     let mut db = Database::connect(config).await?;
     let status = migrator.status(&mut db.connection).await;
-    let history = if args.verbose && status.is_ok() {
+    let history = if out.is_verbose() && status.is_ok() {
         Some(
             migrator
                 .bookkeeping()
@@ -108,7 +105,7 @@ pub async fn exec(
             None => line.push_str(" (unknown: no migration file defines it)"),
         }
         out.line(line)?;
-        if args.verbose {
+        if out.is_verbose() {
             if let Some(file) = &head.file {
                 out.line(format!("  file:       {}", file.display()))?;
             }

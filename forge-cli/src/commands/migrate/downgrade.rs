@@ -8,7 +8,7 @@ use clap::Args;
 use forge_core::graph::RevisionSpec;
 
 use super::progress::Printer;
-use super::{migrator, parse_spec, report_run, Database, LockArgs};
+use super::{migrator, parse_spec, report_run, Database, LockArgs, RunReport};
 use crate::config::Config;
 use crate::failure::{CommandResult, Failure};
 use crate::output::Output;
@@ -21,10 +21,13 @@ pub struct DowngradeArgs {
     pub revision: String,
     /// Print the SQL script instead of running it; without a range the current
     /// revision is read from the database.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json")]
     pub sql: bool,
     #[command(flatten)]
     pub lock: LockArgs,
+    /// What was reverted, as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub async fn exec(
@@ -61,9 +64,13 @@ pub async fn exec(
     }
     let mut db = Database::connect(config).await?;
     let started = Instant::now();
-    let result = migrator
-        .downgrade_with(db.session(), &spec, &mut Printer { out })
-        .await;
+    let mut printer = Printer::new(out, args.json);
+    let live = printer.live();
+    let result = crate::live::while_running(
+        live.as_ref(),
+        migrator.downgrade_with(db.session(), &spec, &mut printer),
+    )
+    .await;
     let heads = match &result {
         Ok(_) => migrator.bookkeeping().heads(&mut db.connection).await.ok(),
         Err(_) => None,
@@ -72,10 +79,8 @@ pub async fn exec(
     let reverted = result?;
     report_run(
         out,
-        "Downgrade",
-        reverted.len(),
-        started.elapsed(),
-        heads.as_deref(),
+        RunReport::new("Downgrade", &reverted, started.elapsed(), heads),
+        args.json,
     )?;
     Ok(None)
 }

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
+use serde::Serialize;
 
 use super::migrator;
 use super::show::RevisionInfo;
@@ -13,9 +14,6 @@ use crate::output::Output;
 
 #[derive(Debug, Args)]
 pub struct HeadsArgs {
-    /// Also each head's file, parents and creation time.
-    #[arg(long, short)]
-    pub verbose: bool,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -34,7 +32,11 @@ pub async fn exec(
         .map(|h| RevisionInfo::new(graph, graph.get(h).expect("a head exists")))
         .collect();
     if args.json {
-        out.json(&heads)?;
+        #[derive(Serialize)]
+        struct Heads {
+            heads: Vec<RevisionInfo>,
+        }
+        out.json(&Heads { heads })?;
         return Ok(None);
     }
     if heads.is_empty() {
@@ -42,7 +44,7 @@ pub async fn exec(
     }
     for head in &heads {
         out.line(head.summary())?;
-        if args.verbose {
+        if out.is_verbose() {
             head.details(out)?;
         }
     }

@@ -12,16 +12,16 @@ use super::show::RevisionInfo;
 use super::{migrator, parse_spec, Database};
 use crate::config::Config;
 use crate::failure::{CommandResult, Failure};
-use crate::output::Output;
+use crate::output::{Output, Tone};
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// Also each revision's file, parents and creation time.
-    #[arg(long, short)]
-    pub verbose: bool,
     /// Only revisions in FROM:TO (either side may be left out: `abc:`, `:abc`).
     #[arg(long, short = 'r', value_name = "RANGE", allow_hyphen_values = true)]
     pub rev_range: Option<String>,
+    /// Draw the revision graph: branches, merges and the current revision (`@`).
+    #[arg(long, conflicts_with = "json")]
+    pub graph: bool,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -56,7 +56,7 @@ pub async fn exec(
         Some(range) => Some(select(graph, range, current.as_deref().unwrap_or(&[]))?),
         None => None,
     };
-    let lines: Vec<HistoryLine> = graph
+    let entries: Vec<_> = graph
         .history()
         .into_iter()
         .filter(|e| {
@@ -64,6 +64,16 @@ pub async fn exec(
                 .as_ref()
                 .is_none_or(|s| s.contains(&e.script.revision))
         })
+        .collect();
+    if args.graph {
+        draw(graph, &entries, current.as_deref(), out)?;
+        if current.is_none() {
+            out.line("(the database is not reachable: the current revision is not marked)")?;
+        }
+        return Ok(None);
+    }
+    let lines: Vec<HistoryLine> = entries
+        .into_iter()
         .map(|e| HistoryLine {
             is_current: current
                 .as_ref()
@@ -74,7 +84,17 @@ pub async fn exec(
         })
         .collect();
     if args.json {
-        out.json(&lines)?;
+        #[derive(Serialize)]
+        struct History<'l> {
+            /// Newest first.
+            revisions: &'l [HistoryLine],
+            /// The database's heads; None when it is not reachable.
+            current: Option<Vec<String>>,
+        }
+        out.json(&History {
+            revisions: &lines,
+            current: current.clone(),
+        })?;
         return Ok(None);
     }
     for line in &lines {
@@ -101,7 +121,7 @@ pub async fn exec(
         }
         text.push_str(&format!(", {}", line.info.message));
         out.line(text)?;
-        if args.verbose {
+        if out.is_verbose() {
             line.info.details(out)?;
         }
     }
@@ -109,6 +129,51 @@ pub async fn exec(
         out.line("(the database is not reachable: the current revision is not marked)")?;
     }
     Ok(None)
+}
+
+/// `history --graph`: the graph's lines at the left, each revision's id,
+/// labels and message at the right.
+fn draw(
+    graph: &RevisionGraph,
+    entries: &[forge_core::graph::HistoryEntry<'_>],
+    current: Option<&[String]>,
+    out: &mut Output<'_>,
+) -> Result<(), Failure> {
+    let is_current = |id: &str| current.is_some_and(|c| c.iter().any(|r| r == id));
+    let rows = forge_core::graph::draw(entries, is_current);
+    let width = rows
+        .iter()
+        .map(|r| r.lines.chars().count())
+        .max()
+        .unwrap_or(0);
+    for row in &rows {
+        let Some(entry) = row.entry else {
+            out.line(&row.lines)?;
+            continue;
+        };
+        let id = entry.script.revision.as_str();
+        let mut text = format!("{:<width$}  ", row.lines);
+        if is_current(id) {
+            text = text.replacen('@', &out.paint(Tone::Ok, "@"), 1);
+            text.push_str(&out.paint(Tone::Strong, id));
+        } else {
+            text.push_str(id);
+        }
+        let labels = graph.branch_labels(id);
+        if !labels.is_empty() {
+            text.push_str(&format!(" ({})", labels.join(", ")));
+        }
+        if entry.is_head {
+            text.push_str(&out.paint(Tone::Warn, " (head)"));
+        }
+        if is_current(id) {
+            text.push_str(&out.paint(Tone::Ok, " (current)"));
+        }
+        text.push(' ');
+        text.push_str(&entry.script.message);
+        out.line(text)?;
+    }
+    Ok(())
 }
 
 /// The revisions of `FROM:TO`: descendants of FROM (inclusive; all for base)

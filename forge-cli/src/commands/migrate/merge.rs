@@ -22,6 +22,9 @@ pub struct MergeArgs {
     /// A branch label for the merge revision.
     #[arg(long, value_name = "LABEL")]
     pub branch_label: Option<String>,
+    /// The file written, as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub async fn exec(
@@ -55,16 +58,8 @@ pub async fn exec(
         ))
         .with_hint("run `migrate heads` to see the heads"));
     }
-    let (path, revision) = forge_core::runner::write_merge(
-        &config.migrations_dir(),
-        &parents,
-        &args.message,
-        args.branch_label.as_deref(),
-    )?;
-    out.line(format!(
-        "Generated {} (revision {revision}, merging {})",
-        path.display(),
-        parents.join(", ")
-    ))?;
+    let labels: Vec<String> = args.branch_label.into_iter().collect();
+    let written = super::revision::write_merge(config, graph, &args.message, &parents, &labels)?;
+    super::revision::report(out, vec![written], args.json)?;
     Ok(None)
 }

@@ -14,12 +14,15 @@ pub mod show;
 pub mod stamp;
 pub mod upgrade;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Subcommand;
 use forge_core::database;
-use forge_core::runner::{self, Migrator};
+use forge_core::graph::Direction;
+use forge_core::runner::{self, Applied, Migrator};
+use serde::Serialize;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::PgConnection;
 
@@ -125,16 +128,80 @@ pub(crate) fn parse_spec(text: &str) -> Result<forge_core::graph::RevisionSpec, 
     Ok(text.parse()?)
 }
 
-/// The closing line of an upgrade or downgrade (`verb`: "Upgrade" or
-/// "Downgrade"), with where the database ended up when that could be read.
+/// What an upgrade or downgrade did, for its closing line or its JSON.
+#[derive(Serialize)]
+pub(crate) struct RunReport {
+    /// "Upgrade" or "Downgrade" (not in the JSON: the command says it).
+    #[serde(skip)]
+    verb: &'static str,
+    migrations: Vec<RunMigration>,
+    elapsed_ms: f64,
+    /// Where the database ended up (None when that could not be read back).
+    heads: Option<Vec<String>>,
+}
+
+#[derive(Serialize)]
+struct RunMigration {
+    revision: String,
+    message: String,
+    /// "upgrade" or "downgrade".
+    direction: &'static str,
+    file: PathBuf,
+    duration_ms: f64,
+    transactional: bool,
+}
+
+impl RunReport {
+    pub(crate) fn new(
+        verb: &'static str,
+        applied: &[Applied],
+        elapsed: Duration,
+        heads: Option<Vec<String>>,
+    ) -> RunReport {
+        RunReport {
+            verb,
+            migrations: applied
+                .iter()
+                .map(|a| RunMigration {
+                    revision: a.revision.clone(),
+                    message: a.message.clone(),
+                    direction: match a.direction {
+                        Direction::Up => "upgrade",
+                        Direction::Down => "downgrade",
+                    },
+                    file: a.file.clone(),
+                    duration_ms: milliseconds(a.duration),
+                    transactional: a.transactional,
+                })
+                .collect(),
+            elapsed_ms: milliseconds(elapsed),
+            heads,
+        }
+    }
+}
+
+fn milliseconds(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
+}
+
+/// The closing line of an upgrade or downgrade, with where the database ended
+/// up when that could be read; or the whole report as JSON.
 pub(crate) fn report_run(
     out: &mut Output<'_>,
-    verb: &str,
-    count: usize,
-    elapsed: Duration,
-    heads: Option<&[String]>,
+    report: RunReport,
+    json: bool,
 ) -> Result<(), Failure> {
-    let at = heads.map(describe_heads).unwrap_or_default();
+    if json {
+        return out.json(&report);
+    }
+    let verb = report.verb;
+    let count = report.migrations.len();
+    let elapsed = Duration::from_secs_f64(report.elapsed_ms / 1000.0);
+    let at = report
+        .heads
+        .as_deref()
+        .map(describe_heads)
+        .unwrap_or_default();
     if count == 0 {
         out.line(format!(
             "Nothing to {}: the database is at {at}.",

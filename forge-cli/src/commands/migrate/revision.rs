@@ -10,6 +10,7 @@ use forge_core::autogenerate::{self, RevisionBody};
 use forge_core::graph::{RevisionGraph, RevisionSpec};
 use forge_core::script::{new_revision_id, NewRevision, ScriptDirectory};
 use forge_core::{database, registry, runner};
+use serde::Serialize;
 
 use crate::config::Config;
 use crate::failure::{CommandResult, Failure};
@@ -17,8 +18,16 @@ use crate::output::Output;
 
 #[derive(Debug, Args)]
 pub struct RevisionArgs {
-    /// What the revision does; becomes the file name's slug.
-    pub message: String,
+    /// What the revision does; becomes the file name's slug (or give it with -m).
+    #[arg(
+        value_name = "MESSAGE",
+        required_unless_present = "message_flag",
+        conflicts_with = "message_flag"
+    )]
+    pub message: Option<String>,
+    /// What the revision does, as Alembic spells it (`-m "add phone number"`).
+    #[arg(short = 'm', long = "message", value_name = "MESSAGE")]
+    pub message_flag: Option<String>,
     /// Compare the models with the database and write the changes (the default).
     #[arg(long, conflicts_with = "no_autogenerate")]
     pub autogenerate: bool,
@@ -37,6 +46,37 @@ pub struct RevisionArgs {
     /// Write a merge revision joining all current heads.
     #[arg(long)]
     pub merge: bool,
+    /// The files written, as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl RevisionArgs {
+    fn message(&self) -> &str {
+        self.message
+            .as_deref()
+            .or(self.message_flag.as_deref())
+            .unwrap_or_default()
+    }
+}
+
+/// A revision file this command wrote.
+#[derive(Debug, Serialize)]
+pub(crate) struct Written {
+    pub revision: String,
+    pub file: String,
+    pub message: String,
+    pub parents: Vec<String>,
+    /// What autogenerate found, one line per change (empty for a template or merge).
+    pub changes: Vec<String>,
+    /// Statements flagged with `-- forge:warning` (review them before applying).
+    pub warnings: usize,
+}
+
+#[derive(Serialize)]
+struct Revisions {
+    /// Empty when autogenerate found no changes.
+    written: Vec<Written>,
 }
 
 pub async fn exec(
@@ -47,8 +87,10 @@ pub async fn exec(
     let dir = config.migrations_dir();
     let graph = load_graph(&dir)?;
     let branch_labels: Vec<String> = args.branch_label.iter().cloned().collect();
+    let message = args.message().to_string();
     if args.merge {
-        write_merge(config, &graph, &args.message, &[], &branch_labels, out)?;
+        let written = write_merge(config, &graph, &message, &[], &branch_labels)?;
+        report(out, vec![written], args.json)?;
         return Ok(None);
     }
     let parents = parents(&graph, args.head.as_deref(), args.branch_label.is_some())?;
@@ -59,17 +101,23 @@ pub async fn exec(
         .collect::<Result<Vec<_>, _>>()?;
     let template = NewRevision {
         parents,
-        message: args.message.clone(),
+        message: message.clone(),
         branch_labels,
         depends_on,
         ..NewRevision::default()
     };
     if args.no_autogenerate {
+        let parents = template.parents.clone();
         let (path, id) = write(&dir, template)?;
-        out.line(format!(
-            "Generated {} (revision {id}, empty: write its SQL by hand)",
-            shown(config, &path)
-        ))?;
+        let written = Written {
+            revision: id,
+            file: shown(config, &path),
+            message,
+            parents,
+            changes: Vec::new(),
+            warnings: 0,
+        };
+        report(out, vec![written], args.json)?;
         return Ok(None);
     }
 
@@ -95,12 +143,13 @@ pub async fn exec(
     )?;
     let changes = autogenerate::changes(&mut conn, schema, version_table, &desired).await?;
     if changes.is_empty() {
-        out.line("No changes detected")?;
+        report(out, Vec::new(), args.json)?;
         return Ok(None);
     }
 
     // Usually one file; two when enum values must be committed before use.
     let mut parents = template.parents.clone();
+    let mut written = Vec::new();
     for (
         i,
         RevisionBody {
@@ -109,7 +158,7 @@ pub async fn exec(
             upgrade_sql,
             downgrade_sql,
         },
-    ) in autogenerate::revision_bodies(&args.message, changes)
+    ) in autogenerate::revision_bodies(&message, changes)
         .into_iter()
         .enumerate()
     {
@@ -133,35 +182,66 @@ pub async fn exec(
             ..NewRevision::default()
         };
         let warnings = new.upgrade_sql.matches("-- forge:warning").count();
+        let message = new.message.clone();
         let (path, id) = write(&dir, new)?;
+        written.push(Written {
+            revision: id.clone(),
+            file: shown(config, &path),
+            message,
+            parents: std::mem::replace(&mut parents, vec![id]),
+            changes: changes.iter().map(ToString::to_string).collect(),
+            warnings,
+        });
+    }
+    report(out, written, args.json)?;
+    Ok(None)
+}
+
+/// What was written: one paragraph per file, or the JSON.
+pub(crate) fn report(
+    out: &mut Output<'_>,
+    written: Vec<Written>,
+    json: bool,
+) -> Result<(), Failure> {
+    if json {
+        return out.json(&Revisions { written });
+    }
+    if written.is_empty() {
+        return out.line("No changes detected");
+    }
+    for file in &written {
+        let what = match (file.changes.is_empty(), file.parents.len()) {
+            (false, _) => String::new(),
+            (true, n) if n > 1 => format!(", merging {}", file.parents.join(", ")),
+            (true, _) => ", empty: write its SQL by hand".to_string(),
+        };
         out.line(format!(
-            "Generated {} (revision {id})",
-            shown(config, &path)
+            "Generated {} (revision {}{what})",
+            file.file, file.revision
         ))?;
-        for change in &changes {
+        for change in &file.changes {
             out.line(format!("  {change}"))?;
         }
-        if warnings > 0 {
+        if file.warnings > 0 {
             out.line(format!(
-                "  {warnings} statement{} flagged with `-- forge:warning`: review before applying",
-                if warnings == 1 { " is" } else { "s are" }
+                "  {} statement{} flagged with `-- forge:warning`: review before applying",
+                file.warnings,
+                if file.warnings == 1 { " is" } else { "s are" }
             ))?;
         }
-        parents = vec![id];
     }
-    Ok(None)
+    Ok(())
 }
 
 /// Writes a merge revision (no SQL) whose parents are `revisions`, or every
 /// head when none are given. Shared with `migrate merge`.
-pub fn write_merge(
+pub(crate) fn write_merge(
     config: &Config,
     graph: &RevisionGraph,
     message: &str,
     revisions: &[String],
     branch_labels: &[String],
-    out: &mut Output<'_>,
-) -> CommandResult<PathBuf> {
+) -> CommandResult<Written> {
     let parents: Vec<String> = if revisions.is_empty() {
         graph.heads().into_iter().map(String::from).collect()
     } else {
@@ -188,12 +268,14 @@ pub fn write_merge(
         ..NewRevision::default()
     };
     let (path, id) = write(&config.migrations_dir(), new)?;
-    out.line(format!(
-        "Generated {} (revision {id}, merging {})",
-        shown(config, &path),
-        parents.join(", ")
-    ))?;
-    Ok(path)
+    Ok(Written {
+        revision: id,
+        file: shown(config, &path),
+        message: message.to_string(),
+        parents,
+        changes: Vec::new(),
+        warnings: 0,
+    })
 }
 
 /// The revision graph of the migrations folder, which must exist and be writable.

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use forge_core::graph::RevisionSpec;
+use serde::Serialize;
 
 use super::upgrade::offline_current;
 use super::{describe_heads, migrator, parse_spec, Database, LockArgs};
@@ -21,10 +22,13 @@ pub struct StampArgs {
     #[arg(long)]
     pub purge: bool,
     /// Print the SQL instead of running it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json")]
     pub sql: bool,
     #[command(flatten)]
     pub lock: LockArgs,
+    /// Where the database is now, as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub async fn exec(
@@ -53,11 +57,21 @@ pub async fn exec(
             db.session(),
             &specs,
             args.purge,
-            &mut super::progress::Printer { out },
+            &mut super::progress::Printer::new(out, args.json),
         )
         .await;
     db.close().await;
     let stamp = result?;
+    if args.json {
+        #[derive(Serialize)]
+        struct Stamped<'s> {
+            heads: &'s [String],
+        }
+        out.json(&Stamped {
+            heads: &stamp.heads,
+        })?;
+        return Ok(None);
+    }
     out.line(format!(
         "Stamped: the database is at {}.",
         describe_heads(&stamp.heads)

@@ -9,7 +9,7 @@ use forge_core::graph::RevisionSpec;
 use forge_core::runner::{Migrator, UpgradeOptions};
 
 use super::progress::Printer;
-use super::{migrator, parse_spec, report_run, Database, LockArgs};
+use super::{migrator, parse_spec, report_run, Database, LockArgs, RunReport};
 use crate::config::Config;
 use crate::failure::{CommandResult, Failure};
 use crate::output::Output;
@@ -21,7 +21,7 @@ pub struct UpgradeArgs {
     #[arg(default_value = "heads", allow_hyphen_values = true)]
     pub revision: String,
     /// Print the SQL script instead of running it (psql -v ON_ERROR_STOP=1 -f).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json")]
     pub sql: bool,
     /// Accept the changed file of an applied revision as it is now (recorded in
     /// the history); repeat for several.
@@ -29,6 +29,9 @@ pub struct UpgradeArgs {
     pub accept_changed: Vec<String>,
     #[command(flatten)]
     pub lock: LockArgs,
+    /// What was applied, as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub async fn exec(
@@ -58,9 +61,13 @@ pub async fn exec(
     let options = UpgradeOptions {
         accept_changed: args.accept_changed,
     };
-    let result = migrator
-        .upgrade_with(db.session(), &spec, &options, &mut Printer { out })
-        .await;
+    let mut printer = Printer::new(out, args.json);
+    let live = printer.live();
+    let result = crate::live::while_running(
+        live.as_ref(),
+        migrator.upgrade_with(db.session(), &spec, &options, &mut printer),
+    )
+    .await;
     let heads = match &result {
         Ok(_) => migrator.bookkeeping().heads(&mut db.connection).await.ok(),
         Err(_) => None,
@@ -69,10 +76,8 @@ pub async fn exec(
     let applied = result?;
     report_run(
         out,
-        "Upgrade",
-        applied.len(),
-        started.elapsed(),
-        heads.as_deref(),
+        RunReport::new("Upgrade", &applied, started.elapsed(), heads),
+        args.json,
     )?;
     Ok(None)
 }

@@ -1,5 +1,8 @@
 //! `schema dump` (the models' schema) and `schema inspect` (the live
-//! database's, as introspection reads it): JSON, DDL, or a readable summary.
+//! database's, as introspection reads it): both print a readable summary by
+//! default, or `--json`, `--sql` (DDL) or `--mermaid` (an ER diagram).
+
+mod mermaid;
 
 use std::process::ExitCode;
 
@@ -19,26 +22,21 @@ pub async fn exec(
     out: &mut Output<'_>,
 ) -> CommandResult<Option<ExitCode>> {
     match command {
-        SchemaCommand::Dump(format) => dump(format, out),
-        SchemaCommand::Inspect(format) => inspect(format, config, out).await,
-    }
-}
-
-fn dump(format: SchemaFormat, out: &mut Output<'_>) -> CommandResult<Option<ExitCode>> {
-    let schema = registry::schema()?;
-    if format.sql {
-        out.text(postgres_ddl(&schema))?;
-    } else {
-        out.json(&schema)?;
+        SchemaCommand::Dump(format) => {
+            let schema = registry::schema()?;
+            print(&schema, &format, "in the models", out)?;
+        }
+        SchemaCommand::Inspect(args) => {
+            let schema = inspect(config).await?;
+            let caption = format!("in schema {}", config.database.schema);
+            print(&schema, &args.format, &caption, out)?;
+        }
     }
     Ok(None)
 }
 
-async fn inspect(
-    format: SchemaFormat,
-    config: &Config,
-    out: &mut Output<'_>,
-) -> CommandResult<Option<ExitCode>> {
+/// The live schema, without Forge's own bookkeeping tables.
+async fn inspect(config: &Config) -> Result<Schema, Failure> {
     let url = config.database_url()?;
     let schema_name = config.database.schema.as_str();
     let mut connection = database::connect(url, Some(schema_name)).await?;
@@ -47,16 +45,26 @@ async fn inspect(
     let options = IntrospectOptions::default()
         .ignoring(version_table)
         .ignoring(forge_core::runner::Bookkeeping::new(version_table).history_table);
-    let read = postgres::introspect_with(&mut connection, schema_name, &options).await?;
+    let read = postgres::introspect_with(&mut connection, schema_name, &options).await;
     let _ = sqlx::Connection::close(connection).await;
+    Ok(read?.schema)
+}
+
+fn print(
+    schema: &Schema,
+    format: &SchemaFormat,
+    caption: &str,
+    out: &mut Output<'_>,
+) -> Result<(), Failure> {
     if format.json {
-        out.json(&read.schema)?;
+        out.json(schema)
     } else if format.sql {
-        out.text(postgres_ddl(&read.schema))?;
+        out.text(postgres_ddl(schema))
+    } else if format.mermaid {
+        out.text(mermaid::diagram(schema))
     } else {
-        summary(&read.schema, schema_name, out)?;
+        summary(schema, caption, out)
     }
-    Ok(None)
 }
 
 /// The DDL that recreates `schema` in an empty database, ending with a newline.
@@ -70,7 +78,7 @@ fn postgres_ddl(schema: &Schema) -> String {
 
 /// Tables with their columns and constraints, then the enum types: what
 /// introspection saw, for a person to read.
-fn summary(schema: &Schema, schema_name: &str, out: &mut Output<'_>) -> Result<(), Failure> {
+fn summary(schema: &Schema, caption: &str, out: &mut Output<'_>) -> Result<(), Failure> {
     for (i, table) in schema.tables.iter().enumerate() {
         if i > 0 {
             out.line("")?;
@@ -97,7 +105,7 @@ fn summary(schema: &Schema, schema_name: &str, out: &mut Output<'_>) -> Result<(
         }
     }
     out.line(format!(
-        "{} tables, {} enum types in schema {schema_name}",
+        "{} tables, {} enum types {caption}",
         schema.tables.len(),
         schema.enums.len()
     ))
