@@ -13,7 +13,9 @@ mod check;
 mod ctxt;
 mod entity;
 mod fallback;
+mod index_key;
 mod pg_enum;
+mod sql_type;
 
 use proc_macro::TokenStream;
 use syn::parse_macro_input;

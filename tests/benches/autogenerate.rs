@@ -249,7 +249,7 @@ fn peer_schema(n: usize) -> Result<Schema, String> {
 }
 
 /// The model of the tables SQLModel declares for the peer's schema.json:
-/// bigint keys are BIGSERIAL (read as identity by default), `str` is
+/// bigint keys are BIGSERIAL (a serial, as introspection reads it), `str` is
 /// varchar(n), `float` double precision, `datetime` timestamptz; PostgreSQL's
 /// default constraint names and SQLAlchemy's `ix_<table>_<column>` indexes.
 fn schema_from_peer(json: &serde_json::Value) -> Result<Schema, String> {
@@ -280,17 +280,17 @@ fn schema_from_peer(json: &serde_json::Value) -> Result<Schema, String> {
                 "int" => ColumnType::Integer,
                 "float" => ColumnType::Double,
                 "bool" => ColumnType::Boolean,
-                "datetime" => ColumnType::TimestampTz,
+                "datetime" => ColumnType::TIMESTAMPTZ,
                 "fk_uuid" => ColumnType::Uuid,
                 "fk_bigint" => ColumnType::BigInt,
                 other => return Err(format!("unknown column kind {other}")),
             };
             let cols = [column_name.as_str()];
             if c["unique"].as_bool() == Some(true) {
-                table.uniques.push(UniqueConstraint {
-                    name: naming::unique(&name, &cols),
-                    columns: vec![column_name.clone()],
-                });
+                table.uniques.push(UniqueConstraint::new(
+                    naming::unique(&name, &cols),
+                    &[column_name.as_str()],
+                ));
             }
             if c["index"].as_bool() == Some(true) {
                 table
@@ -330,31 +330,22 @@ fn key_column(kind: &str) -> Column {
         Column::new("id", ColumnType::Uuid, false)
     } else {
         let mut id = Column::new("id", ColumnType::BigInt, false);
-        id.identity = Some(Identity::ByDefault);
+        id.identity = Some(Identity::Serial);
         id
     }
 }
 
 fn plain_index(name: String, columns: &[&str]) -> Index {
-    Index {
-        name,
-        keys: columns.iter().map(|c| IndexKey::column(*c)).collect(),
-        unique: false,
-        predicate: None,
-        method: None,
-    }
+    Index::new(name, columns.iter().map(|c| IndexKey::column(*c)).collect())
 }
 
 fn foreign_key(table: &str, column: &str, target: &str) -> ForeignKey {
-    ForeignKey {
-        name: naming::foreign_key(table, &[column]),
-        columns: vec![column.to_string()],
-        referenced_table: target.to_string(),
-        referenced_columns: vec!["id".to_string()],
-        on_delete: Default::default(),
-        on_update: Default::default(),
-        deferrable: Default::default(),
-    }
+    ForeignKey::new(
+        naming::foreign_key(table, &[column]),
+        &[column],
+        target,
+        &["id"],
+    )
 }
 
 /// The same shape without the peer: a small deterministic generator (an LCG,
@@ -413,10 +404,10 @@ fn generated_schema(n: usize) -> Schema {
         table
             .columns
             .push(Column::new("code", ColumnType::varchar(64), false));
-        table.uniques.push(UniqueConstraint {
-            name: naming::unique(&name, &["code"]),
-            columns: vec!["code".into()],
-        });
+        table.uniques.push(UniqueConstraint::new(
+            naming::unique(&name, &["code"]),
+            &["code"],
+        ));
         let extra = 6 + next(7) - (table.columns.len() - 1);
         let start = next(POOL.len());
         for k in 0..extra {
@@ -426,7 +417,7 @@ fn generated_schema(n: usize) -> Schema {
                 "int" => ColumnType::Integer,
                 "float" => ColumnType::Double,
                 "bool" => ColumnType::Boolean,
-                _ => ColumnType::TimestampTz,
+                _ => ColumnType::TIMESTAMPTZ,
             };
             table
                 .columns
@@ -447,7 +438,7 @@ fn generated_schema(n: usize) -> Schema {
     }
     Schema {
         tables,
-        enums: Vec::new(),
+        ..Schema::default()
     }
     .normalized()
 }
