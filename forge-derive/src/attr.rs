@@ -176,6 +176,8 @@ pub enum IndexItem {
 pub struct IndexOptions {
     /// Keys (struct level only).
     pub keys: Vec<IndexItem>,
+    /// A key was given but could not be read (already reported).
+    pub rejected_keys: bool,
     pub name: Option<String>,
     pub unique: bool,
     pub nulls_not_distinct: Option<Span>,
@@ -993,10 +995,13 @@ fn index_options(cx: &Ctxt, meta: &ParseNestedMeta, place: Place) -> syn::Result
             if place == Place::Struct {
                 match crate::index_key::parse(&lit.value()) {
                     Ok(spec) => options.keys.push(IndexItem::Sql(spec, lit.span())),
-                    Err(problem) => cx.error_at(
-                        lit.span(),
-                        format!("index key \"{}\": {problem}", lit.value()),
-                    ),
+                    Err(problem) => {
+                        options.rejected_keys = true;
+                        cx.error_at(
+                            lit.span(),
+                            format!("index key \"{}\": {problem}", lit.value()),
+                        )
+                    }
                 }
             } else {
                 cx.error_at(lit.span(), format!("`{what}(...)` here lists field names, not SQL keys; SQL keys go in a struct-level `index(...)`"));

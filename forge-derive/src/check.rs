@@ -411,7 +411,7 @@ fn check_composites(cx: &Ctxt, entity: &Entity) {
         } else {
             composite.columns.len()
         };
-        if keys == 0 {
+        if keys == 0 && !composite.options.rejected_keys {
             cx.error_at(
                 composite.key,
                 format!("`{keyword}(...)` needs at least one column"),

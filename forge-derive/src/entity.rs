@@ -191,7 +191,9 @@ fn key_type(entity: &Entity, struct_key: &[String]) -> TokenStream {
         }
         ([], [group]) if struct_key.is_empty() => {
             let ty = group.ty;
-            quote!(<#ty as ::forge::__private::EntityFields>::Key)
+            // Spanned as the group's `columns()` call, so a type that is no
+            // group of columns is reported once.
+            quote_spanned!(span_of(ty)=> <#ty as ::forge::__private::EntityFields>::Key)
         }
         _ => quote!(()),
     }
@@ -295,12 +297,14 @@ fn check_definition(check: &NamedCheck) -> TokenStream {
     }
 }
 
-/// A compile-time assertion that `ty` implements `bound`, spanned on `span`.
-fn assert_bound(span: Span, function: &str, bound: TokenStream, ty: &syn::Type) -> TokenStream {
+/// A compile-time assertion that `ty` implements the marker trait `bound`
+/// (of `forge::__private`), spanned on the attribute that needs it.
+fn assert_bound(span: Span, function: &str, bound: &str, ty: &syn::Type) -> TokenStream {
     let function = syn::Ident::new(function, span);
+    let bound = syn::Ident::new(bound, span);
     quote_spanned! {span=>
         {
-            fn #function<T: #bound + ?::core::marker::Sized>() {}
+            fn #function<T: ::forge::__private::#bound + ?::core::marker::Sized>() {}
             #function::<#ty>();
         }
     }
@@ -344,7 +348,7 @@ fn column(entity: &Entity, field: &Field, in_struct_key: bool) -> TokenStream {
         steps.push(assert_bound(
             slot.key,
             "max_length_needs_a_string_column",
-            quote!(::forge::__private::TextType),
+            "TextType",
             ty,
         ));
         steps.push(quote! {
@@ -356,7 +360,7 @@ fn column(entity: &Entity, field: &Field, in_struct_key: bool) -> TokenStream {
         steps.push(assert_bound(
             slot.key,
             "precision_needs_a_decimal_or_time_column",
-            quote!(::forge::__private::PrecisionType),
+            "PrecisionType",
             ty,
         ));
         let scale = match a.scale.slot() {
@@ -364,7 +368,7 @@ fn column(entity: &Entity, field: &Field, in_struct_key: bool) -> TokenStream {
                 steps.push(assert_bound(
                     scale.key,
                     "scale_needs_a_decimal_column",
-                    quote!(::forge::__private::NumericType),
+                    "NumericType",
                     ty,
                 ));
                 let s = scale.value;
@@ -383,7 +387,7 @@ fn column(entity: &Entity, field: &Field, in_struct_key: bool) -> TokenStream {
             steps.push(assert_bound(
                 slot.key,
                 "collation_needs_a_string_column",
-                quote!(::forge::__private::TextType),
+                "TextType",
                 ty,
             ));
         }
@@ -419,7 +423,7 @@ fn column(entity: &Entity, field: &Field, in_struct_key: bool) -> TokenStream {
             steps.push(assert_bound(
                 slot.key,
                 "serial_needs_an_integer_column",
-                quote!(::forge::__private::IntegerType),
+                "IntegerType",
                 ty,
             ));
         }
@@ -430,7 +434,7 @@ fn column(entity: &Entity, field: &Field, in_struct_key: bool) -> TokenStream {
             steps.push(assert_bound(
                 slot.key,
                 "identity_needs_an_integer_column",
-                quote!(::forge::__private::IntegerType),
+                "IntegerType",
                 ty,
             ));
         }
@@ -494,24 +498,18 @@ fn column(entity: &Entity, field: &Field, in_struct_key: bool) -> TokenStream {
         } else {
             quote!(Simple)
         };
-        let table = quote_spanned! {slot.value_span=> <#path as ::forge::__private::EntityTable>::TABLE_NAME };
-        let schema =
-            quote_spanned! {slot.value_span=> <#path as ::forge::__private::EntityTable>::SCHEMA };
         // The column's type against the referenced key's, where both are
         // known here: the field's Rust type and the target's key type.
-        if typed_by_rust && slot.value.column.is_none() {
-            let span = span_of(ty);
-            steps.push(quote_spanned! {span=>
-                {
-                    fn foreign_key_has_the_referenced_key_type<T: ::forge::__private::References<K> + ?::core::marker::Sized, K>() {}
-                    foreign_key_has_the_referenced_key_type::<#ty, <#path as ::forge::__private::EntityFields>::Key>();
-                }
-            });
-        }
+        let target = if typed_by_rust && slot.value.column.is_none() {
+            quote_spanned! {slot.value_span=> ::forge::__private::reference_to_key::<#path, #ty>() }
+        } else {
+            quote_spanned! {slot.value_span=> ::forge::__private::reference_to::<#path>() }
+        };
         steps.push(quote! {
+            let (table, schema) = #target;
             column.references = ::core::option::Option::Some(::forge::__private::Reference {
-                table: #table,
-                schema: #schema,
+                table,
+                schema,
                 columns: #columns,
                 on_delete: #on_delete,
                 on_update: #on_update,
@@ -560,12 +558,7 @@ fn checks(field: &Field, column: &str) -> Vec<TokenStream> {
         let assertion = if a.sql_type.is_set() {
             quote!()
         } else {
-            assert_bound(
-                slot.key,
-                "bounds_need_a_numeric_column",
-                quote!(::forge::__private::NumericType),
-                ty,
-            )
+            assert_bound(slot.key, "bounds_need_a_numeric_column", "NumericType", ty)
         };
         out.push(quote! {
             #assertion

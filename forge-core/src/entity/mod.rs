@@ -52,9 +52,29 @@ pub trait PgEnum: SqlType {
     const LABELS: &'static [&'static str];
 }
 
+/// The table and schema a `references = Target` names, with the foreign key
+/// field's type checked against the target's key: one call, so a target that
+/// is no entity is one error, not two.
+#[doc(hidden)]
+pub fn reference_to_key<Target, Field>() -> (&'static str, Option<&'static str>)
+where
+    Target: EntityTable + ?Sized,
+    Field: References<<Target as EntityFields>::Key> + ?Sized,
+{
+    (Target::TABLE_NAME, Target::SCHEMA)
+}
+
+/// The table and schema a `references = Target(column)` names (the column's
+/// type is only known to the registry).
+#[doc(hidden)]
+pub fn reference_to<Target: EntityTable + ?Sized>() -> (&'static str, Option<&'static str>) {
+    (Target::TABLE_NAME, Target::SCHEMA)
+}
+
 /// Items the derives' generated code names by absolute path. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use super::{reference_to, reference_to_key};
     pub use super::{
         CheckDefinition, ColumnDefinition, EntityDefinition, EntityFields, EntityRegistration,
         EntityTable, IndexDefinition, IntegerType, NumericType, PgEnum, PrecisionType, Reference,

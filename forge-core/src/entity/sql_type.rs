@@ -31,7 +31,7 @@ pub trait SqlType {
 
 /// Marker for string columns: what `max_length` applies to.
 #[diagnostic::on_unimplemented(
-    message = "`max_length` applies to string columns, and `{Self}` is not a string type",
+    message = "`max_length` and `collation` apply to string columns, and `{Self}` is not a string type",
     label = "not a string column"
 )]
 pub trait TextType: SqlType {}
