@@ -51,8 +51,12 @@ fn same_optional_expression(
 }
 
 pub(crate) fn same_default(desired: &Column, settled: Settled, live: &Column) -> bool {
+    let literal_cast = match (&desired.default, &live.default) {
+        (Some(d), Some(l)) => expression::same_default(d, l),
+        _ => false,
+    };
     let settled = settled.column(&desired.name).map(|c| &c.default);
-    same_optional_expression(&desired.default, settled, &live.default)
+    literal_cast || same_optional_expression(&desired.default, settled, &live.default)
 }
 
 pub(crate) fn same_generated(desired: &Column, settled: Settled, live: &Column) -> bool {

@@ -24,6 +24,7 @@ mod rename;
 use std::collections::BTreeSet;
 
 pub use change::{Change, EnumColumn, EnumValuePosition};
+pub use rename::rename_identifier;
 
 use crate::model::{expression, naming, Column, ColumnType, Schema, Table, TableName};
 

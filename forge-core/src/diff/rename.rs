@@ -183,8 +183,11 @@ fn rename_column(schema: &mut Schema, table_name: &TableName, from: &str, to: &s
 }
 
 /// Replaces the identifier `from` (bare or double-quoted, outside string
-/// literals, as a whole word) with `to`.
-pub(crate) fn rename_identifier(expr: &str, from: &str, to: &str) -> String {
+/// literals, as a whole word) with `to`, quoted where PostgreSQL would need
+/// it. A bare word names its lowercase spelling (`Price` is `price`); a word
+/// called as a function or written as a type after `::` is no column.
+pub fn rename_identifier(expr: &str, from: &str, to: &str) -> String {
+    let to_bare = crate::model::expression::quote_ident(to);
     let mut out = String::with_capacity(expr.len());
     let chars: Vec<char> = expr.chars().collect();
     let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
@@ -230,9 +233,14 @@ pub(crate) fn rename_identifier(expr: &str, from: &str, to: &str) -> String {
                 .position(|&x| !is_word(x))
                 .map_or(chars.len(), |p| i + p);
             let word: String = chars[i..end].iter().collect();
-            // A qualified name (`t.col`) or function call is left alone unless it is the column.
-            if word == from && chars.get(end) != Some(&'(') {
-                out.push_str(to);
+            let mut j = i;
+            while j > 0 && chars[j - 1].is_whitespace() {
+                j -= 1;
+            }
+            let cast = j >= 2 && chars[j - 1] == ':' && chars[j - 2] == ':';
+            let call = chars[end..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
+            if word.to_lowercase() == from && !call && !cast {
+                out.push_str(&to_bare);
             } else {
                 out.push_str(&word);
             }
@@ -263,6 +271,12 @@ mod tests {
         assert_eq!(
             rename_identifier("x = 'it''s price'", "price", "cost"),
             "x = 'it''s price'"
+        );
+        // Unquoted words fold to lowercase; types and calls are no columns;
+        // a name that needs quotes gets them.
+        assert_eq!(
+            rename_identifier("Date > '2020-01-01'::date AND date(x) > 0", "date", "Day"),
+            "\"Day\" > '2020-01-01'::date AND date(x) > 0"
         );
     }
 }

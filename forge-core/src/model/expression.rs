@@ -29,6 +29,30 @@ pub fn same(a: &str, b: &str) -> bool {
     a == b || key(a) == key(b)
 }
 
+/// Whether a default written `desired` is the one PostgreSQL printed as
+/// `live`: the same expression, or the same quoted literal with a cast to
+/// the column's type. A default is always converted to its column's type,
+/// so `'active'` is stored as `'active'::character varying`; a literal that
+/// PostgreSQL reads otherwise (`'now'`, `'1'` for an integer) prints another
+/// text and is left to the server.
+pub fn same_default(desired: &str, live: &str) -> bool {
+    if same(desired, live) {
+        return true;
+    }
+    let (d, l) = (tokens(desired), tokens(live));
+    let [literal] = strip_enclosing_parens(&d) else {
+        return false;
+    };
+    let l = strip_enclosing_parens(&l);
+    let is_literal = literal.starts_with('\'') || literal.starts_with("E'");
+    let type_name = |t: &String| {
+        t.chars().all(|c| {
+            c.is_alphanumeric() || matches!(c, '_' | '"' | '(' | ')' | ',' | '[' | ']' | ' ' | '.')
+        })
+    };
+    is_literal && l.len() >= 3 && l[0] == *literal && l[1] == "::" && l[2..].iter().all(type_name)
+}
+
 /// Whether `expr` refers to `column` (as a bare or quoted identifier;
 /// a word of the same spelling counts too, which only errs on the safe side).
 pub fn mentions(expr: &str, column: &str) -> bool {
@@ -321,6 +345,12 @@ fn dollar_tag(chars: &[char], i: usize) -> Option<String> {
         .then(|| chars[i..=j].iter().collect())
 }
 
+/// `name` as PostgreSQL prints an identifier: bare when that reads back as
+/// the same name (lowercase, no keyword), double-quoted otherwise.
+pub fn quote_ident(name: &str) -> String {
+    identifier_key(name)
+}
+
 /// A quoted identifier in key form: bare when the quotes change nothing
 /// (a lowercase name that is no keyword), quoted otherwise.
 fn identifier_key(name: &str) -> String {
@@ -396,6 +426,19 @@ mod tests {
         assert!(!same("'Active'", "'active'"));
         assert!(!same("'a  b'", "'a b'"));
         assert!(!same("(a) + (b)", "a) + (b"));
+    }
+
+    #[test]
+    fn a_literal_default_is_the_same_as_its_cast_to_the_column_type() {
+        assert!(same_default("'active'", "'active'::character varying"));
+        assert!(same_default("'{}'", "'{}'::jsonb"));
+        assert!(same_default("'ok'", "'ok'::\"Mood\""));
+        assert!(same_default("'a'", "('a'::timestamp with time zone)"));
+        // Another literal, a cast of a cast, or an operator is not the same.
+        assert!(!same_default("'now'", "'2024-01-01'::date"));
+        assert!(!same_default("'a'", "'a'::text::character varying"));
+        assert!(!same_default("'a'", "'a'::text || 'b'::text"));
+        assert!(!same_default("now()", "'now'::text"));
     }
 
     #[test]

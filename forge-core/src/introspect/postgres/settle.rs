@@ -16,6 +16,7 @@ use sqlx::{Connection, PgConnection};
 
 use super::parser::parse_schema_in;
 use super::query;
+use crate::diff::rename_identifier;
 use crate::introspect::{IntrospectError, IntrospectOptions};
 use crate::model::{expression, Column, ColumnType, Index, KeyTarget, Schema, Table, TableName};
 use crate::render::postgres::{ident, index_key};
@@ -246,7 +247,11 @@ fn unsettled_items<'a>(desired: &'a Table, live: &Table) -> Vec<Item<'a>> {
         let Some(l) = live.column(&column.name) else {
             continue;
         };
-        if column.identity.is_none() && differs(&column.default, &l.default) {
+        let literal_cast = match (&column.default, &l.default) {
+            (Some(d), Some(l)) => expression::same_default(d, l),
+            _ => false,
+        };
+        if column.identity.is_none() && !literal_cast && differs(&column.default, &l.default) {
             items.push(Item::Default(column));
         }
         if differs(&column.generated, &l.generated) {
@@ -277,90 +282,175 @@ fn unsettled_items<'a>(desired: &'a Table, live: &Table) -> Vec<Item<'a>> {
     items
 }
 
-/// The statements that create `table`'s copy `temp` with the items: the
-/// plain columns first, then each item on its own (so one that fails can be
-/// left out without losing the others).
-fn settle_ddl(
-    table: &Table,
-    temp: &str,
-    items: &[Item],
-    live_enums: &[String],
-) -> (String, Vec<String>) {
-    let columns: Vec<String> = table
+/// The columns of `table` an item's expressions mention (the others cannot
+/// change how the server prints them).
+fn mentioned<'a>(table: &'a Table, item: &Item) -> Vec<&'a Column> {
+    let mentions = |e: &str, c: &Column| expression::mentions(e, &c.name);
+    table
         .columns
         .iter()
         .filter(|c| c.generated.is_none())
-        .map(|c| {
-            // A column of an enum the database does not have yet cannot be
-            // created; expressions over it are compared as text.
-            let column_type = match c.column_type.enum_name() {
-                Some(name) if !live_enums.iter().any(|e| e == name) => "text".to_string(),
-                _ => c.column_type.to_string(),
-            };
-            let mut sql = format!("{} {column_type}", ident(&c.name));
-            if let Some(collation) = &c.collation {
-                sql.push_str(&format!(" COLLATE {}", ident(collation)));
-            }
-            sql
-        })
-        .collect();
-    let create = format!(
-        "CREATE TEMP TABLE {} ({});",
-        ident(temp),
-        columns.join(", ")
-    );
-    let table_sql = ident(temp);
-    let mut statements = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        statements.push(match item {
-            Item::Default(c) => format!(
-                "ALTER TABLE {table_sql} ALTER COLUMN {} SET DEFAULT {};",
-                ident(&c.name),
-                c.default.as_deref().unwrap_or("NULL")
-            ),
-            Item::Generated(c) => format!(
-                "ALTER TABLE {table_sql} ADD COLUMN {} {} GENERATED ALWAYS AS ({}) STORED;",
-                ident(&c.name),
-                c.column_type,
-                c.generated.as_deref().unwrap_or("NULL")
-            ),
-            Item::Check(check) => format!(
-                "ALTER TABLE {table_sql} ADD CONSTRAINT {} CHECK ({});",
-                ident(&check.name),
-                check.expression
-            ),
+        .filter(|c| match item {
+            Item::Default(_) => false,
+            Item::Generated(g) => g.generated.as_deref().is_some_and(|e| mentions(e, c)),
+            Item::Check(check) => mentions(&check.expression, c),
             Item::Index(index) => {
-                let keys: Vec<String> = index.keys.iter().map(index_key).collect();
-                let mut sql = format!(
-                    "CREATE INDEX {} ON {table_sql}{} ({})",
-                    ident(&format!("{temp}_{i}")),
-                    index
-                        .method
-                        .as_deref()
-                        .map(|m| format!(" USING {m}"))
-                        .unwrap_or_default(),
-                    keys.join(", ")
-                );
-                if let Some(predicate) = &index.predicate {
-                    sql.push_str(&format!(" WHERE {predicate}"));
-                }
-                sql.push(';');
-                sql
+                index.predicate.as_deref().is_some_and(|e| mentions(e, c))
+                    || index.keys.iter().any(|k| match &k.target {
+                        KeyTarget::Column(name) => *name == c.name,
+                        KeyTarget::Expression(e) => mentions(e, c),
+                    })
             }
-        });
-    }
-    (create, statements)
+        })
+        .collect()
 }
 
-/// One table's temporary copy: its name, the statements that build it, and
-/// `original\0temporary` pairs of its index names.
-struct Plan {
-    name: TableName,
-    temp: String,
-    create: String,
-    statements: Vec<String>,
-    index_names: Vec<String>,
+/// One expression sent to the server. Its columns get names of their own
+/// (`p<n>_<k>`), so the probes of every table share a few temporary tables
+/// (a table per probe costs four times as much): the expression is
+/// rewritten to those names on the way in, and back on the way out.
+struct Probe<'a> {
+    table: TableName,
+    item: Item<'a>,
+    /// (the model's column name, the probe's) for each column it mentions.
+    columns: Vec<(String, String)>,
+    /// The probe's object: `p<n>` (constraint, index), `p<n>_v` (column).
+    name: String,
+    /// Column definitions and table clauses, in the probe's names.
+    clauses: Vec<String>,
+    /// A statement once the table exists (an index), naming it `{table}`.
+    statement: Option<String>,
 }
+
+/// The column type as the temporary table can spell it: an enum the
+/// database does not have yet reads as text (expressions over it are then
+/// compared as text, which errs on the side of a change).
+fn temp_type(column: &Column, live_enums: &[String]) -> String {
+    match column.column_type.enum_name() {
+        Some(name) if !live_enums.iter().any(|e| e == name) => "text".to_string(),
+        _ => column.column_type.to_string(),
+    }
+}
+
+fn probe<'a>(n: usize, table: &'a Table, item: Item<'a>, live_enums: &[String]) -> Probe<'a> {
+    let name = format!("p{n}");
+    let columns: Vec<(String, String)> = mentioned(table, &item)
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (c.name.clone(), format!("p{n}_{k}")))
+        .collect();
+    let renamed = |e: &str| {
+        columns.iter().fold(e.to_string(), |e, (from, to)| {
+            rename_identifier(&e, from, to)
+        })
+    };
+    let column_def = |c: &Column, as_name: &str| {
+        let mut sql = format!("{} {}", ident(as_name), temp_type(c, live_enums));
+        if let Some(collation) = &c.collation {
+            sql.push_str(&format!(" COLLATE {}", ident(collation)));
+        }
+        sql
+    };
+    let mut clauses: Vec<String> = columns
+        .iter()
+        .filter_map(|(from, to)| Some(column_def(table.column(from)?, to)))
+        .collect();
+    let mut statement = None;
+    match &item {
+        Item::Default(c) => clauses.push(format!(
+            "{} DEFAULT {}",
+            column_def(c, &format!("{name}_v")),
+            c.default.as_deref().unwrap_or("NULL")
+        )),
+        Item::Generated(c) => clauses.push(format!(
+            "{} GENERATED ALWAYS AS ({}) STORED",
+            column_def(c, &format!("{name}_v")),
+            renamed(c.generated.as_deref().unwrap_or("NULL"))
+        )),
+        Item::Check(check) => clauses.push(format!(
+            "CONSTRAINT {} CHECK ({})",
+            ident(&name),
+            renamed(&check.expression)
+        )),
+        Item::Index(index) => {
+            let keys: Vec<String> = index
+                .keys
+                .iter()
+                .map(|key| {
+                    let mut key = key.clone();
+                    key.target = match &key.target {
+                        KeyTarget::Column(c) => KeyTarget::Column(
+                            columns
+                                .iter()
+                                .find(|(from, _)| from == c)
+                                .map_or(c.clone(), |(_, to)| to.clone()),
+                        ),
+                        KeyTarget::Expression(e) => KeyTarget::Expression(renamed(e)),
+                    };
+                    index_key(&key)
+                })
+                .collect();
+            let mut sql = format!(
+                "CREATE INDEX {} ON {{table}}{} ({})",
+                ident(&name),
+                index
+                    .method
+                    .as_deref()
+                    .map(|m| format!(" USING {m}"))
+                    .unwrap_or_default(),
+                keys.join(", ")
+            );
+            if let Some(predicate) = &index.predicate {
+                sql.push_str(&format!(" WHERE {}", renamed(predicate)));
+            }
+            sql.push(';');
+            statement = Some(sql);
+        }
+    }
+    Probe {
+        table: table.qualified_name(),
+        item,
+        columns,
+        name,
+        clauses,
+        statement,
+    }
+}
+
+/// The printed expression with the probe's column names back to the model's.
+fn unrenamed(probe: &Probe, printed: &str) -> String {
+    probe
+        .columns
+        .iter()
+        .fold(printed.to_string(), |e, (from, to)| {
+            rename_identifier(&e, to, from)
+        })
+}
+
+/// The statements that create temporary table `temp` holding `probes`.
+fn create(temp: &str, probes: &[&Probe]) -> String {
+    let clauses: Vec<&str> = probes
+        .iter()
+        .flat_map(|p| &p.clauses)
+        .map(String::as_str)
+        .collect();
+    let mut sql = format!(
+        "CREATE TEMP TABLE {} ({});",
+        ident(temp),
+        clauses.join(", ")
+    );
+    for statement in probes.iter().filter_map(|p| p.statement.as_ref()) {
+        sql.push('\n');
+        sql.push_str(&statement.replace("{table}", &ident(temp)));
+    }
+    sql
+}
+
+/// Columns of one temporary table. Printing a CHECK builds a context of
+/// every column of its table, so wide tables make reading the probes back
+/// quadratic (1,000 checks over 1,000 columns: 0.66 s); a table per probe
+/// costs more to create. Fifty is far from both.
+const COLUMNS_PER_TABLE: usize = 50;
 
 async fn settle_expressions(
     conn: &mut PgConnection,
@@ -369,63 +459,69 @@ async fn settle_expressions(
     live: &Schema,
 ) -> Result<(), SettleError> {
     let live_enums: Vec<String> = live.enums.iter().map(|e| e.name.clone()).collect();
-    // Temporary tables live in one schema: each gets a name of its own, and
-    // its indexes names derived from it.
-    let mut plans: Vec<Plan> = Vec::new();
-    for table in &settlement.desired.tables {
-        let name = table.qualified_name();
-        let Some(live_table) = live.table_named(&name) else {
+    let desired = settlement.desired.clone();
+    // Probes in temporary tables of up to COLUMNS_PER_TABLE columns each.
+    let mut tables: Vec<(String, Vec<Probe>)> = Vec::new();
+    let mut width = 0;
+    let mut n = 0;
+    for table in &desired.tables {
+        let Some(live_table) = live.table_named(&table.qualified_name()) else {
             continue;
         };
-        let items = unsettled_items(table, live_table);
-        if items.is_empty() {
-            continue;
+        for item in unsettled_items(table, live_table) {
+            if tables.is_empty() || width >= COLUMNS_PER_TABLE {
+                tables.push((format!("forge_settle_{}", tables.len()), Vec::new()));
+                width = 0;
+            }
+            let probe = probe(n, table, item, &live_enums);
+            n += 1;
+            width += probe.columns.len() + 1;
+            tables
+                .last_mut()
+                .expect("a table was just pushed")
+                .1
+                .push(probe);
         }
-        let temp = format!("forge_settle_{}", plans.len());
-        let index_names: Vec<String> = items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| match item {
-                Item::Index(index) => Some(format!("{}\u{0}{temp}_{i}", index.name)),
-                _ => None,
-            })
-            .collect();
-        let (create, statements) = settle_ddl(table, &temp, &items, &live_enums);
-        plans.push(Plan {
-            name,
-            temp,
-            create,
-            statements,
-            index_names,
-        });
     }
-    if plans.is_empty() {
+    if tables.is_empty() {
         return Ok(());
     }
 
     let mut tx = begin(conn).await?;
-    let batch: String = plans
+    let batch: String = tables
         .iter()
-        .flat_map(|plan| std::iter::once(&plan.create).chain(&plan.statements))
-        .cloned()
+        .map(|(temp, probes)| create(temp, &probes.iter().collect::<Vec<_>>()))
         .collect::<Vec<_>>()
         .join("\n");
     settlement.round_trips += 1;
-    if let Err(err) = sqlx::raw_sql(&batch).execute(&mut *tx).await {
-        if let Some(refused) = refused(&err) {
-            return Err(refused);
-        }
-        // Something does not build (a function that does not exist yet, a
-        // value of an enum label being added...): each statement on its own,
-        // keeping what builds.
-        tx.rollback().await.map_err(SettleError::Server)?;
-        tx = begin(conn).await?;
-        for plan in &plans {
-            if !try_statement(&mut tx, &plan.create, &mut settlement.round_trips).await? {
-                continue;
+    // The temporary table each probe ended up in (none: it did not build).
+    let mut homes: Vec<Option<String>> = Vec::new();
+    match sqlx::raw_sql(&batch).execute(&mut *tx).await {
+        Ok(_) => {
+            for (temp, probes) in &tables {
+                homes.extend(probes.iter().map(|_| Some(temp.clone())));
             }
-            for statement in &plan.statements {
-                try_statement(&mut tx, statement, &mut settlement.round_trips).await?;
+        }
+        Err(err) => {
+            if let Some(refused) = refused(&err) {
+                return Err(refused);
+            }
+            // Some expression does not build (a function that does not exist
+            // yet, an enum label being added...): each probe in a table of its
+            // own, keeping those that build.
+            tx.rollback().await.map_err(SettleError::Server)?;
+            tx = begin(conn).await?;
+            for (temp, probes) in &tables {
+                for probe in probes {
+                    let own = format!("{temp}_{}", probe.name);
+                    let built = try_statement(
+                        &mut tx,
+                        &create(&own, &[probe]),
+                        &mut settlement.round_trips,
+                    )
+                    .await?;
+                    homes.push(built.then_some(own));
+                }
             }
         }
     }
@@ -433,30 +529,98 @@ async fn settle_expressions(
     settlement.round_trips += query::QUERY_COUNT + 1;
     tx.rollback().await.map_err(SettleError::Server)?;
 
-    for Plan {
-        name,
-        temp,
-        index_names,
-        ..
-    } in plans
-    {
-        let Some(mut table) = read.tables.iter().find(|t| t.name == temp).cloned() else {
+    let probes = tables.iter().flat_map(|(_, probes)| probes);
+    for (probe, home) in probes.zip(&homes) {
+        let Some(temp) = home
+            .as_ref()
+            .and_then(|home| read.tables.iter().find(|t| t.name == *home))
+        else {
             continue;
         };
-        table.schema = name.schema.clone();
-        table.name = name.name.clone();
-        for index in &mut table.indexes {
-            if let Some(original) = index_names.iter().find_map(|pair| {
-                let (original, temp_name) = pair.split_once('\u{0}')?;
-                (temp_name == index.name).then(|| original.to_string())
-            }) {
-                index.name = original;
-            }
-        }
-        settlement.settled.tables.push(table);
+        record(&mut settlement.settled, probe, temp);
     }
     settlement.settled.normalize();
     Ok(())
+}
+
+/// What the server printed for `probe` (read from its temporary table
+/// `temp`), under the model's names, into the settled schema.
+fn record(settled: &mut Schema, probe: &Probe, temp: &Table) {
+    let table = settled_table(settled, &probe.table);
+    let value = format!("{}_v", probe.name);
+    match &probe.item {
+        Item::Default(c) => {
+            if let Some(printed) = temp.column(&value).and_then(|v| v.default.clone()) {
+                settled_column(table, &c.name).default = Some(printed);
+            }
+        }
+        Item::Generated(c) => {
+            if let Some(printed) = temp.column(&value).and_then(|v| v.generated.clone()) {
+                settled_column(table, &c.name).generated = Some(unrenamed(probe, &printed));
+            }
+        }
+        Item::Check(check) => {
+            if let Some(printed) = temp.checks.iter().find(|c| c.name == probe.name) {
+                table.checks.push(crate::model::CheckConstraint::new(
+                    check.name.clone(),
+                    unrenamed(probe, &printed.expression),
+                ));
+            }
+        }
+        Item::Index(index) => {
+            if let Some(printed) = temp.indexes.iter().find(|i| i.name == probe.name) {
+                let mut printed = printed.clone();
+                printed.name = index.name.clone();
+                printed.predicate = printed.predicate.map(|p| unrenamed(probe, &p));
+                for key in &mut printed.keys {
+                    key.target = match &key.target {
+                        KeyTarget::Column(c) => KeyTarget::Column(
+                            probe
+                                .columns
+                                .iter()
+                                .find(|(_, to)| to == c)
+                                .map_or(c.clone(), |(from, _)| from.clone()),
+                        ),
+                        KeyTarget::Expression(e) => KeyTarget::Expression(unrenamed(probe, e)),
+                    };
+                }
+                table.indexes.push(printed);
+            }
+        }
+    }
+}
+
+/// The settled copy of table `name`, created empty on first use.
+fn settled_table<'s>(settled: &'s mut Schema, name: &TableName) -> &'s mut Table {
+    let at = match settled
+        .tables
+        .iter()
+        .position(|t| t.qualified_name() == *name)
+    {
+        Some(at) => at,
+        None => {
+            let mut table = Table::new(name.name.clone());
+            table.schema = name.schema.clone();
+            settled.tables.push(table);
+            settled.tables.len() - 1
+        }
+    };
+    &mut settled.tables[at]
+}
+
+/// The settled copy of column `name` (its type does not matter: only its
+/// printed default or expression is looked at).
+fn settled_column<'t>(table: &'t mut Table, name: &str) -> &'t mut Column {
+    let at = match table.columns.iter().position(|c| c.name == name) {
+        Some(at) => at,
+        None => {
+            table
+                .columns
+                .push(Column::new(name, ColumnType::Text, true));
+            table.columns.len() - 1
+        }
+    };
+    &mut table.columns[at]
 }
 
 /// Runs `sql` inside a savepoint; `false` (and the savepoint rolled back) when
