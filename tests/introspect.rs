@@ -801,3 +801,70 @@ async fn introspecting_twice_gives_the_same_model() {
         serde_json::to_string(&second).unwrap()
     );
 }
+
+/// A type the model keeps verbatim that PostgreSQL does not know is one clear
+/// sentence at `migrate revision`, naming the column, never SQL that fails at
+/// upgrade.
+#[tokio::test]
+async fn an_unknown_verbatim_type_is_a_clear_error_before_any_sql() {
+    let db = TestDatabase::create().await;
+    let mut table = Table::new("events");
+    table.columns = vec![
+        column("id", ColumnType::BigInt, false),
+        column("origin", ColumnType::custom("geography(Point, 4326)"), true),
+    ];
+    let desired = Schema {
+        tables: vec![table],
+        ..Schema::default()
+    };
+    let mut conn = connect(&db, "public").await;
+    let err =
+        forge::autogenerate::compare(&mut conn, "public", &IntrospectOptions::default(), &desired)
+            .await
+            .unwrap_err()
+            .to_string();
+    assert!(
+        err.starts_with("column `events.origin` has type `geography(Point, 4326)`, which PostgreSQL does not know"),
+        "{err}"
+    );
+    assert!(err.contains("CREATE EXTENSION"), "{err}");
+}
+
+/// A foreign key column whose verbatim type the server settles to another
+/// type than the referenced key's is refused before any SQL is written.
+#[tokio::test]
+async fn a_foreign_key_of_another_type_is_refused_once_the_server_settles_it() {
+    let db = TestDatabase::create().await;
+    let mut users = Table::new("users");
+    users.columns = vec![column("id", ColumnType::BigInt, false)];
+    users.primary_key = Some(PrimaryKey {
+        name: "users_pkey".into(),
+        columns: strings(&["id"]),
+    });
+    let mut orders = Table::new("orders");
+    orders.columns = vec![
+        column("id", ColumnType::BigInt, false),
+        // `int4` is `integer`: not the `bigint` it references.
+        column("user_id", ColumnType::custom("int4"), false),
+    ];
+    orders.foreign_keys.push(ForeignKey::new(
+        "orders_user_id_fkey",
+        &["user_id"],
+        "users",
+        &["id"],
+    ));
+    let desired = Schema {
+        tables: vec![orders, users],
+        ..Schema::default()
+    };
+    let mut conn = connect(&db, "public").await;
+    let err =
+        forge::autogenerate::compare(&mut conn, "public", &IntrospectOptions::default(), &desired)
+            .await
+            .unwrap_err()
+            .to_string();
+    assert!(
+        err.contains("foreign key `orders_user_id_fkey` on `orders.user_id` (integer) references `users.id` (bigint)"),
+        "{err}"
+    );
+}
