@@ -802,6 +802,15 @@ async fn introspecting_twice_gives_the_same_model() {
     );
 }
 
+/// The error autogenerate's comparison of `desired` with the database gives.
+async fn comparison_error(db: &TestDatabase, desired: &Schema) -> String {
+    let mut conn = connect(db, "public").await;
+    forge::autogenerate::compare(&mut conn, "public", &IntrospectOptions::default(), desired)
+        .await
+        .unwrap_err()
+        .to_string()
+}
+
 /// A type the model keeps verbatim that PostgreSQL does not know is one clear
 /// sentence at `migrate revision`, naming the column, never SQL that fails at
 /// upgrade.
@@ -817,12 +826,7 @@ async fn an_unknown_verbatim_type_is_a_clear_error_before_any_sql() {
         tables: vec![table],
         ..Schema::default()
     };
-    let mut conn = connect(&db, "public").await;
-    let err =
-        forge::autogenerate::compare(&mut conn, "public", &IntrospectOptions::default(), &desired)
-            .await
-            .unwrap_err()
-            .to_string();
+    let err = comparison_error(&db, &desired).await;
     assert!(
         err.starts_with("column `events.origin` has type `geography(Point, 4326)`, which PostgreSQL does not know"),
         "{err}"
@@ -857,12 +861,7 @@ async fn a_foreign_key_of_another_type_is_refused_once_the_server_settles_it() {
         tables: vec![orders, users],
         ..Schema::default()
     };
-    let mut conn = connect(&db, "public").await;
-    let err =
-        forge::autogenerate::compare(&mut conn, "public", &IntrospectOptions::default(), &desired)
-            .await
-            .unwrap_err()
-            .to_string();
+    let err = comparison_error(&db, &desired).await;
     assert!(
         err.contains("foreign key `orders_user_id_fkey` on `orders.user_id` (integer) references `users.id` (bigint)"),
         "{err}"

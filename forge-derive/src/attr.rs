@@ -79,23 +79,7 @@ pub enum ReferentialAction {
 impl ReferentialAction {
     /// The spellings `forge::model::ReferentialAction::parse` accepts: case, `_`, `-` and spaces are free.
     fn parse(text: &str) -> Option<Self> {
-        let key: String = text
-            .trim()
-            .chars()
-            .map(|c| {
-                if c == '_' || c == '-' {
-                    ' '
-                } else {
-                    c.to_ascii_lowercase()
-                }
-            })
-            .collect();
-        match key
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .as_str()
-        {
+        match words(text).as_str() {
             "no action" => Some(ReferentialAction::NoAction),
             "restrict" => Some(ReferentialAction::Restrict),
             "cascade" => Some(ReferentialAction::Cascade),
@@ -966,6 +950,32 @@ fn named_check(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<NamedChe
     }
 }
 
+/// The options of a field's `index(...)`: the index's and its one key's.
+const FIELD_INDEX_OPTIONS: &[&str] = &[
+    "name",
+    "unique",
+    "nulls_not_distinct",
+    "where",
+    "method",
+    "include",
+    "desc",
+    "asc",
+    "nulls_first",
+    "nulls_last",
+    "opclass",
+];
+/// The options of a struct's `index(...)` (its keys carry their own order).
+const STRUCT_INDEX_OPTIONS: &[&str] = &[
+    "name",
+    "unique",
+    "nulls_not_distinct",
+    "where",
+    "method",
+    "include",
+];
+/// The options of `unique(...)`.
+const UNIQUE_OPTIONS: &[&str] = &["name", "nulls_not_distinct"];
+
 /// Where an `index(...)` list is written: what it may hold.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
@@ -1011,44 +1021,12 @@ fn index_options(cx: &Ctxt, meta: &ParseNestedMeta, place: Place) -> syn::Result
             let name = ident.to_string();
             let span = ident.span();
             let flag = !content.peek(Token![=]) && !content.peek(syn::token::Paren);
-            let allowed = |option: &str| -> bool {
-                match place {
-                    Place::Field => matches!(
-                        option,
-                        "name"
-                            | "unique"
-                            | "nulls_not_distinct"
-                            | "where"
-                            | "method"
-                            | "include"
-                            | "desc"
-                            | "asc"
-                            | "nulls_first"
-                            | "nulls_last"
-                            | "opclass"
-                    ),
-                    Place::FieldUnique => matches!(option, "name" | "nulls_not_distinct"),
-                    Place::Struct => matches!(
-                        option,
-                        "name" | "unique" | "nulls_not_distinct" | "where" | "method" | "include"
-                    ),
-                    Place::StructUnique => matches!(option, "name" | "nulls_not_distinct"),
-                }
+            let allowed = match place {
+                Place::Field => FIELD_INDEX_OPTIONS,
+                Place::Struct => STRUCT_INDEX_OPTIONS,
+                Place::FieldUnique | Place::StructUnique => UNIQUE_OPTIONS,
             };
-            let is_option = matches!(
-                name.as_str(),
-                "name"
-                    | "unique"
-                    | "nulls_not_distinct"
-                    | "where"
-                    | "method"
-                    | "include"
-                    | "desc"
-                    | "asc"
-                    | "nulls_first"
-                    | "nulls_last"
-                    | "opclass"
-            );
+            let is_option = FIELD_INDEX_OPTIONS.contains(&name.as_str());
             if is_option
                 && !(flag
                     && matches!(
@@ -1056,7 +1034,7 @@ fn index_options(cx: &Ctxt, meta: &ParseNestedMeta, place: Place) -> syn::Result
                         "name" | "where" | "method" | "opclass" | "include"
                     ))
             {
-                if !allowed(&name) {
+                if !allowed.contains(&name.as_str()) {
                     cx.error_at(
                         span,
                         format!("`{name}` does not apply to `{what}(...)` here"),

@@ -180,30 +180,66 @@ pub struct Sequence {
     pub cycle: bool,
 }
 
+/// Every option of a sequence with PostgreSQL's defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SequenceValues {
+    pub increment: i64,
+    pub min_value: i64,
+    pub max_value: i64,
+    pub start: i64,
+    pub cache: i64,
+    pub cycle: bool,
+}
+
 impl Sequence {
-    /// The options only (no name), with every value equal to PostgreSQL's
-    /// default for `column_type` left out, so two spellings of the same
-    /// sequence compare equal. `None` when every option is the default.
-    pub fn canonical(sequence: Option<&Sequence>, column_type: &ColumnType) -> Option<Sequence> {
-        let s = sequence?;
+    /// The values PostgreSQL uses for a sequence of `column_type` with these
+    /// options: an ascending one runs from 1 to the type's maximum, a
+    /// descending one from -1 to its minimum, and starts at its first value.
+    pub fn values(&self, column_type: &ColumnType) -> SequenceValues {
         let (type_min, type_max) = match column_type {
             ColumnType::SmallInt => (i16::MIN as i64, i16::MAX as i64),
             ColumnType::Integer => (i32::MIN as i64, i32::MAX as i64),
             _ => (i64::MIN, i64::MAX),
         };
-        let increment = s.increment.unwrap_or(1);
+        let increment = self.increment.unwrap_or(1);
         let ascending = increment > 0;
-        let min = s.min_value.unwrap_or(if ascending { 1 } else { type_min });
-        let max = s.max_value.unwrap_or(if ascending { type_max } else { -1 });
-        let start = s.start.unwrap_or(if ascending { min } else { max });
+        let min_value = self
+            .min_value
+            .unwrap_or(if ascending { 1 } else { type_min });
+        let max_value = self
+            .max_value
+            .unwrap_or(if ascending { type_max } else { -1 });
+        SequenceValues {
+            increment,
+            min_value,
+            max_value,
+            start: self
+                .start
+                .unwrap_or(if ascending { min_value } else { max_value }),
+            cache: self.cache.unwrap_or(1),
+            cycle: self.cycle,
+        }
+    }
+
+    /// The options only (no name), with every value equal to PostgreSQL's
+    /// default for `column_type` left out, so two spellings of the same
+    /// sequence compare equal. `None` when every option is the default.
+    pub fn canonical(sequence: Option<&Sequence>, column_type: &ColumnType) -> Option<Sequence> {
+        let given = sequence?.values(column_type);
+        let default = Sequence {
+            increment: Some(given.increment),
+            ..Sequence::default()
+        }
+        .values(column_type);
+        let differs = |a: i64, b: i64| (a != b).then_some(a);
         let out = Sequence {
             name: None,
-            start: (start != if ascending { min } else { max }).then_some(start),
-            increment: (increment != 1).then_some(increment),
-            min_value: (min != if ascending { 1 } else { type_min }).then_some(min),
-            max_value: (max != if ascending { type_max } else { -1 }).then_some(max),
-            cache: s.cache.filter(|c| *c != 1),
-            cycle: s.cycle,
+            start: differs(given.start, default.start),
+            increment: differs(given.increment, 1),
+            min_value: differs(given.min_value, default.min_value),
+            max_value: differs(given.max_value, default.max_value),
+            cache: differs(given.cache, 1),
+            cycle: given.cycle,
         };
         (out != Sequence::default()).then_some(out)
     }

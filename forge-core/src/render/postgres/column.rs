@@ -61,7 +61,7 @@ fn identity_clause(identity: Identity, column: &Column) -> String {
 /// BY 2`), or with `all` every option spelled out as `SET` clauses, so an
 /// ALTER leaves nothing of the old options behind.
 fn options_sql(options: &Sequence, column_type: &ColumnType, all: bool) -> String {
-    let effective = Effective::of(options, column_type);
+    let effective = options.values(column_type);
     let mut parts = Vec::new();
     let mut push = |explicit: bool, clause: String| {
         if all {
@@ -76,11 +76,11 @@ fn options_sql(options: &Sequence, column_type: &ColumnType, all: bool) -> Strin
     );
     push(
         options.min_value.is_some(),
-        format!("MINVALUE {}", effective.min),
+        format!("MINVALUE {}", effective.min_value),
     );
     push(
         options.max_value.is_some(),
-        format!("MAXVALUE {}", effective.max),
+        format!("MAXVALUE {}", effective.max_value),
     );
     push(
         options.start.is_some(),
@@ -103,40 +103,6 @@ fn options_sql(options: &Sequence, column_type: &ColumnType, all: bool) -> Strin
         parts.push("CYCLE".to_string());
     }
     parts.join(" ")
-}
-
-/// Every option's value, defaults filled in as PostgreSQL would.
-struct Effective {
-    increment: i64,
-    min: i64,
-    max: i64,
-    start: i64,
-    cache: i64,
-}
-
-impl Effective {
-    fn of(options: &Sequence, column_type: &ColumnType) -> Self {
-        let (type_min, type_max) = match column_type {
-            ColumnType::SmallInt => (i16::MIN as i64, i16::MAX as i64),
-            ColumnType::Integer => (i32::MIN as i64, i32::MAX as i64),
-            _ => (i64::MIN, i64::MAX),
-        };
-        let increment = options.increment.unwrap_or(1);
-        let ascending = increment > 0;
-        let min = options
-            .min_value
-            .unwrap_or(if ascending { 1 } else { type_min });
-        let max = options
-            .max_value
-            .unwrap_or(if ascending { type_max } else { -1 });
-        Effective {
-            increment,
-            min,
-            max,
-            start: options.start.unwrap_or(if ascending { min } else { max }),
-            cache: options.cache.unwrap_or(1),
-        }
-    }
 }
 
 pub fn add(table_name: &TableName, column: &Column, context: &Context) -> Vec<Statement> {
