@@ -33,6 +33,10 @@ struct Case {
     /// upgrade must be `kept.1` (the rows the change promises to keep).
     seed: Option<String>,
     kept: Option<(String, String)>,
+    /// Text the upgrade must contain, and text it must not: how the change
+    /// is made (a rename, not a drop and an add).
+    says: Vec<String>,
+    never_says: Vec<String>,
 }
 
 fn case(name: impl Into<String>, from: Schema, to: Schema) -> Case {
@@ -43,6 +47,8 @@ fn case(name: impl Into<String>, from: Schema, to: Schema) -> Case {
         setup: None,
         seed: None,
         kept: None,
+        says: Vec::new(),
+        never_says: Vec::new(),
     }
 }
 
@@ -53,6 +59,16 @@ fn created(name: impl Into<String>, to: Schema) -> Case {
 impl Case {
     fn setup(mut self, sql: &str) -> Self {
         self.setup = Some(sql.to_string());
+        self
+    }
+
+    fn says(mut self, text: &[&str]) -> Self {
+        self.says.extend(text.iter().map(|t| t.to_string()));
+        self
+    }
+
+    fn never_says(mut self, text: &[&str]) -> Self {
+        self.never_says.extend(text.iter().map(|t| t.to_string()));
         self
     }
 
@@ -1112,14 +1128,17 @@ fn transition_cases() -> Vec<Case> {
         flags("(a AND b) OR c"),
         flags("a AND (b OR c)"),
     ));
-    cases.push(case(
-        "rename a check",
-        edit(&|t| t.checks.push(check("people", "age", "age >= 0"))),
-        edit(&|t| {
-            t.checks
-                .push(CheckConstraint::new("people_age_is_positive", "age >= 0"))
-        }),
-    ));
+    cases.push(
+        case(
+            "rename a check",
+            edit(&|t| t.checks.push(check("people", "age", "age >= 0"))),
+            edit(&|t| {
+                t.checks
+                    .push(CheckConstraint::new("people_age_is_positive", "age >= 0"))
+            }),
+        )
+        .says(&["RENAME CONSTRAINT"]),
+    );
     cases.push(
         case(
             "collation changes",
@@ -1215,7 +1234,8 @@ fn transition_cases() -> Vec<Case> {
             seed_lines,
             "SELECT string_agg(total::text, ',' ORDER BY id) FROM lines",
             "6,20",
-        ),
+        )
+        .says(&["DROP EXPRESSION"]),
     );
     cases.push(case(
         "plain column becomes generated",
@@ -1232,11 +1252,35 @@ fn transition_cases() -> Vec<Case> {
         columns: vec!["id".into()],
     });
     cases.push(
-        case("rename table", base.clone(), schema(vec![renamed.clone()])).keeps(
-            seed_people,
-            "SELECT string_agg(name, ',' ORDER BY id) FROM persons",
-            "ada,bob",
-        ),
+        case("rename table", base.clone(), schema(vec![renamed.clone()]))
+            .keeps(
+                seed_people,
+                "SELECT string_agg(name, ',' ORDER BY id) FROM persons",
+                "ada,bob",
+            )
+            .never_says(&["DROP TABLE", "CREATE TABLE"]),
+    );
+    // Its check and partial index, which the server prints with casts,
+    // follow by name: renamed, never dropped and added.
+    let guarded = |t: &mut Table, table: &str| {
+        t.checks.push(check(
+            table,
+            "name",
+            "char_length(name) > 0 AND name <> 'x'",
+        ));
+        t.indexes.push(Index {
+            predicate: Some("name <> 'x'".into()),
+            ..index(table, &["age"])
+        });
+    };
+    cases.push(
+        case(
+            "rename table with a check and a partial index",
+            edit(&|t| guarded(t, "people")),
+            schema(vec![with(renamed.clone(), |t| guarded(t, "persons"))]),
+        )
+        .says(&["RENAME CONSTRAINT", "ALTER INDEX"])
+        .never_says(&["DROP CONSTRAINT", "DROP INDEX"]),
     );
     for identity in [Identity::Serial, Identity::Always] {
         let mut from = people();
@@ -1253,7 +1297,8 @@ fn transition_cases() -> Vec<Case> {
                 "INSERT INTO people (name) VALUES ('ada')",
                 "SELECT pg_get_serial_sequence('persons', 'id')",
                 "case_schema.persons_id_seq",
-            ),
+            )
+            .says(&["ALTER SEQUENCE"]),
         );
     }
     cases.push(
@@ -1321,11 +1366,14 @@ fn transition_cases() -> Vec<Case> {
         named(ReferentialAction::NoAction, &|_| {}),
         named(ReferentialAction::Cascade, &|_| {}),
     ));
-    cases.push(case(
-        "rename a foreign key",
-        schema(vec![people(), pets(ReferentialAction::Cascade)]),
-        named(ReferentialAction::Cascade, &|_| {}),
-    ));
+    cases.push(
+        case(
+            "rename a foreign key",
+            schema(vec![people(), pets(ReferentialAction::Cascade)]),
+            named(ReferentialAction::Cascade, &|_| {}),
+        )
+        .says(&["RENAME CONSTRAINT"]),
+    );
     cases.push(case(
         "foreign key becomes MATCH FULL and deferrable",
         named(ReferentialAction::NoAction, &|_| {}),
@@ -1394,7 +1442,9 @@ fn transition_cases() -> Vec<Case> {
             "INSERT INTO moods (id, m) VALUES (1, 'ok'), (2, 'sad')",
             "SELECT string_agg(m::text, ',' ORDER BY id) FROM moods",
             "fine,sad",
-        ),
+        )
+        .says(&["RENAME VALUE 'ok' TO 'fine'"])
+        .never_says(&["__forge_old", "SET DEFAULT"]),
     );
     cases.push(case(
         "enum column to text, type dropped",
@@ -1608,6 +1658,17 @@ async fn run_case(db: &TestDatabase, number: usize, case: &Case) -> Result<(), S
             to_b.len()
         ));
     }
+    let upgrade: String = to_b.iter().map(|b| b.upgrade_sql.as_str()).collect();
+    if let Some(missing) = case.says.iter().find(|t| !upgrade.contains(t.as_str())) {
+        return Err(format!("the upgrade does not say `{missing}`:\n{upgrade}"));
+    }
+    if let Some(said) = case
+        .never_says
+        .iter()
+        .find(|t| upgrade.contains(t.as_str()))
+    {
+        return Err(format!("the upgrade says `{said}`:\n{upgrade}"));
+    }
     if let Some((query, expected)) = &case.kept {
         let got = scalar(&mut conn, query).await?;
         let expected = expected.replace("case_schema", &schema);
@@ -1687,7 +1748,7 @@ async fn keys_indexes_foreign_keys_checks_comments_identities_and_columns_are_fi
 
 #[tokio::test]
 async fn transitions_upgrade_to_a_fixed_point_keep_rows_and_downgrade_back() {
-    assert_eq!(run_all(transition_cases()).await, 61);
+    assert_eq!(run_all(transition_cases()).await, 62);
 }
 
 #[tokio::test]

@@ -258,24 +258,44 @@ fn unsettled_items<'a>(desired: &'a Table, live: &Table) -> Vec<Item<'a>> {
             items.push(Item::Generated(column));
         }
     }
+    // A check or index of another name may be this one renamed (the table
+    // was): it is compared with those the models no longer name.
+    let orphan_checks: Vec<&crate::model::CheckConstraint> = live
+        .checks
+        .iter()
+        .filter(|l| !desired.checks.iter().any(|d| d.name == l.name))
+        .collect();
     for check in &desired.checks {
-        let Some(l) = live.checks.iter().find(|c| c.name == check.name) else {
-            continue;
-        };
-        if !expression::same(&check.expression, &l.expression) {
+        let counterparts: Vec<&crate::model::CheckConstraint> =
+            match live.checks.iter().find(|c| c.name == check.name) {
+                Some(l) => vec![l],
+                None => orphan_checks.clone(),
+            };
+        if counterparts
+            .iter()
+            .any(|l| !expression::same(&check.expression, &l.expression))
+        {
             items.push(Item::Check(check));
         }
     }
+    let orphan_indexes: Vec<&Index> = live
+        .indexes
+        .iter()
+        .filter(|l| !desired.indexes.iter().any(|d| d.name == l.name))
+        .collect();
     for index in &desired.indexes {
-        let Some(l) = live.indexes.iter().find(|i| i.name == index.name) else {
-            continue;
+        let counterparts: Vec<&Index> = match live.indexes.iter().find(|i| i.name == index.name) {
+            Some(l) => vec![l],
+            None => orphan_indexes.clone(),
         };
-        let predicate = differs(&index.predicate, &l.predicate);
-        let keys = index.keys.len() == l.keys.len()
-            && index.keys.iter().zip(&l.keys).any(|(d, l)| {
-                matches!((&d.target, &l.target), (KeyTarget::Expression(a), KeyTarget::Expression(b)) if !expression::same(a, b))
-            });
-        if predicate || keys {
+        let differs_from = |l: &Index| {
+            differs(&index.predicate, &l.predicate)
+                || (index.keys.len() == l.keys.len()
+                    && index.keys.iter().zip(&l.keys).any(|(d, l)| {
+                        matches!((&d.target, &l.target), (KeyTarget::Expression(a), KeyTarget::Expression(b)) if !expression::same(a, b))
+                    }))
+        };
+        if counterparts.iter().any(|l| differs_from(l)) {
             items.push(Item::Index(index));
         }
     }
