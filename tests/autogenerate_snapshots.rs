@@ -5,8 +5,9 @@
 use forge::autogenerate::revision_bodies;
 use forge::diff::diff;
 use forge::model::{
-    naming, CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Index, IndexKey, PrimaryKey,
-    ReferentialAction, Schema, Table, UniqueConstraint,
+    naming, CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Identity, Index,
+    IndexKey, MatchType, NullsOrder, PrimaryKey, ReferentialAction, Schema, Sequence, Table,
+    UniqueConstraint,
 };
 use forge::registry;
 use shop as _;
@@ -51,7 +52,12 @@ fn orders() -> Table {
 }
 
 fn schema(tables: Vec<Table>, enums: Vec<EnumType>) -> Schema {
-    Schema { tables, enums }.normalized()
+    Schema {
+        tables,
+        enums,
+        ..Schema::default()
+    }
+    .normalized()
 }
 
 #[test]
@@ -90,38 +96,36 @@ fn altering_columns() {
 #[test]
 fn constraints_on_an_existing_table() {
     let mut u = users();
+    u.indexes.push(Index::new(
+        "ix_users_email",
+        vec![IndexKey::column("email")],
+    ));
     u.indexes.push(Index {
-        name: "ix_users_email".into(),
-        keys: vec![IndexKey::column("email")],
-        unique: false,
-        predicate: None,
-        method: None,
-    });
-    u.indexes.push(Index {
-        name: "ux_users_lower_email".into(),
-        keys: vec![IndexKey::expression("lower((email)::text)")],
         unique: true,
         predicate: Some("age IS NOT NULL".into()),
-        method: None,
+        ..Index::new(
+            "ux_users_lower_email",
+            vec![IndexKey::expression("lower((email)::text)")],
+        )
     });
-    u.uniques.push(UniqueConstraint {
-        name: naming::unique("users", &["email"]),
-        columns: vec!["email".into()],
-    });
-    u.checks.push(CheckConstraint {
-        name: naming::check("users", "age"),
-        expression: "age >= 0".into(),
-    });
+    u.uniques.push(UniqueConstraint::new(
+        naming::unique("users", &["email"]),
+        &["email"],
+    ));
+    u.checks.push(CheckConstraint::new(
+        naming::check("users", "age"),
+        "age >= 0",
+    ));
     u.comment = Some("People who sign in.".into());
     let mut o = orders();
     o.foreign_keys.push(ForeignKey {
-        name: naming::foreign_key("orders", &["user_id"]),
-        columns: vec!["user_id".into()],
-        referenced_table: "users".into(),
-        referenced_columns: vec!["id".into()],
         on_delete: ReferentialAction::Cascade,
-        on_update: ReferentialAction::NoAction,
-        deferrable: Default::default(),
+        ..ForeignKey::new(
+            naming::foreign_key("orders", &["user_id"]),
+            &["user_id"],
+            "users",
+            &["id"],
+        )
     });
     insta::assert_snapshot!(migration(
         &schema(vec![u, o], vec![]),
@@ -158,13 +162,7 @@ fn status(labels: &[&str], default: &str) -> Schema {
             false,
         )
     });
-    schema(
-        vec![o],
-        vec![EnumType {
-            name: "order_status".into(),
-            labels: labels.iter().map(|l| l.to_string()).collect(),
-        }],
-    )
+    schema(vec![o], vec![EnumType::new("order_status", labels)])
 }
 
 #[test]
@@ -187,16 +185,163 @@ fn removing_an_enum_value_rebuilds_the_type() {
 fn dropping_referenced_tables() {
     let mut o = orders();
     o.foreign_keys.push(ForeignKey {
-        name: naming::foreign_key("orders", &["user_id"]),
-        columns: vec!["user_id".into()],
-        referenced_table: "users".into(),
-        referenced_columns: vec!["id".into()],
         on_delete: ReferentialAction::Restrict,
-        on_update: ReferentialAction::NoAction,
-        deferrable: Default::default(),
+        ..ForeignKey::new(
+            naming::foreign_key("orders", &["user_id"]),
+            &["user_id"],
+            "users",
+            &["id"],
+        )
     });
     insta::assert_snapshot!(migration(
         &Schema::default(),
         &schema(vec![users(), o], vec![])
     ));
+}
+
+/// A table in another schema using everything the model language says:
+/// identity options, collation, a generated column, named constraints,
+/// MATCH FULL and deferral, every index option.
+fn invoices() -> Table {
+    let mut t = Table::new("invoices");
+    t.schema = Some("billing".into());
+    t.columns = vec![
+        Column {
+            identity: Some(Identity::Always),
+            sequence: Some(Sequence {
+                start: Some(1000),
+                increment: Some(10),
+                ..Sequence::default()
+            }),
+            ..Column::new("id", ColumnType::BigInt, false)
+        },
+        Column {
+            collation: Some("C".into()),
+            ..Column::new("number", ColumnType::varchar(40), false)
+        },
+        Column::new("customer_id", ColumnType::Uuid, true),
+        Column::new("qty", ColumnType::Integer, false),
+        Column::new(
+            "price",
+            ColumnType::Numeric {
+                precision: Some(10),
+                scale: Some(2),
+            },
+            false,
+        ),
+        Column {
+            generated: Some("qty * price".into()),
+            ..Column::new(
+                "total",
+                ColumnType::Numeric {
+                    precision: None,
+                    scale: None,
+                },
+                true,
+            )
+        },
+        Column {
+            default: Some("(now() at time zone 'utc')::date".into()),
+            ..Column::new("issued_on", ColumnType::Date, false)
+        },
+    ];
+    t.primary_key = Some(PrimaryKey {
+        name: naming::primary_key("invoices"),
+        columns: vec!["id".into()],
+    });
+    t.uniques.push(UniqueConstraint {
+        nulls_not_distinct: true,
+        ..UniqueConstraint::new("invoices_number_key", &["customer_id", "number"])
+    });
+    t.foreign_keys.push(ForeignKey {
+        on_delete: ReferentialAction::SetNull,
+        deferrable: Deferrable::InitiallyDeferred,
+        match_type: MatchType::Full,
+        ..ForeignKey::new("invoices_customer", &["customer_id"], "users", &["id"])
+    });
+    t.checks.push(CheckConstraint::new(
+        "invoices_sane",
+        "(qty > 0 AND price >= 0) OR number LIKE 'VOID-%'",
+    ));
+    t.indexes.push(Index {
+        include: vec!["total".into()],
+        predicate: Some("total IS NOT NULL".into()),
+        ..Index::new(
+            "ix_invoices_recent",
+            vec![
+                IndexKey {
+                    opclass: Some("varchar_pattern_ops".into()),
+                    ..IndexKey::column("number")
+                },
+                IndexKey {
+                    nulls: Some(NullsOrder::Last),
+                    ..IndexKey::column("issued_on").desc()
+                },
+            ],
+        )
+    });
+    t.indexes.push(Index {
+        method: Some("brin".into()),
+        ..Index::new(
+            "ix_invoices_issued_brin",
+            vec![IndexKey::column("issued_on")],
+        )
+    });
+    t
+}
+
+#[test]
+fn every_model_feature_in_another_schema() {
+    insta::assert_snapshot!(migration(
+        &schema(vec![users(), invoices()], vec![]),
+        &schema(vec![users()], vec![])
+    ));
+}
+
+#[test]
+fn numbering_collation_and_generation_change() {
+    let mut from = users();
+    from.columns
+        .push(Column::new("score", ColumnType::Integer, true));
+    from.columns[0].column_type = ColumnType::Integer;
+    from.columns[0].identity = Some(Identity::Serial);
+    from.columns[0].sequence = Some(Sequence {
+        name: Some("people_id_seq".into()),
+        ..Sequence::default()
+    });
+    let mut to = users();
+    to.columns.push(Column {
+        generated: Some("age * 2".into()),
+        ..Column::new("score", ColumnType::Integer, true)
+    });
+    to.columns[0].column_type = ColumnType::Integer;
+    to.columns[0].identity = Some(Identity::ByDefault);
+    to.columns[1].collation = Some("C".into());
+    insta::assert_snapshot!(migration(
+        &schema(vec![to], vec![]),
+        &schema(vec![from], vec![])
+    ));
+}
+
+#[test]
+fn a_renamed_enum_label_and_a_renamed_serial_table() {
+    let mut from = status(&["pending", "paid"], "'pending'");
+    from.tables[0].columns[0] = Column {
+        identity: Some(Identity::Serial),
+        sequence: Some(Sequence {
+            name: Some("orders_id_seq".into()),
+            ..Sequence::default()
+        }),
+        ..Column::new("id", ColumnType::BigInt, false)
+    };
+    let mut to = status(&["pending", "settled"], "'pending'");
+    to.enums[0].renamed_labels = vec![("paid".into(), "settled".into())];
+    to.tables[0].columns[0] = Column {
+        identity: Some(Identity::Serial),
+        ..Column::new("id", ColumnType::BigInt, false)
+    };
+    to.tables[0].name = "purchases".into();
+    to.tables[0].renamed_from = vec!["orders".into()];
+    to.tables[0].primary_key.as_mut().unwrap().name = naming::primary_key("purchases");
+    insta::assert_snapshot!(migration(&to, &from));
 }

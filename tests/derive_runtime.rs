@@ -3,7 +3,10 @@
 #![allow(dead_code)]
 
 use forge::entity::EntityDefinition;
-use forge::model::{ColumnType, EnumType, Identity, ReferentialAction};
+use forge::model::{
+    CheckConstraint, ColumnType, Deferrable, EnumType, Identity, Index, IndexKey, MatchType,
+    NullsOrder, ReferentialAction, Sequence, UniqueConstraint,
+};
 use forge::registry::{build_schema, entities, RegisteredEntity};
 use forge::{EntityBase, EntityFields, EntityTable, PgEnum, SqlType};
 
@@ -90,6 +93,93 @@ struct TenantPageTable {
     tenant: i64,
     #[forge(max_length = 80)]
     slug: String,
+}
+
+/// How urgent an invoice is; `medium` was called `normal` once.
+#[derive(PgEnum)]
+#[forge(name = "invoice_priority")]
+enum Priority {
+    Low,
+    #[forge(renamed_from = "normal")]
+    Medium,
+    High,
+}
+
+/// Every part of the model language on one table.
+#[derive(EntityTable)]
+#[forge(
+    table = "invoices",
+    schema = "billing",
+    index(
+        "lower(number) text_pattern_ops",
+        "issued_at DESC NULLS LAST",
+        name = "ix_invoices_number_recent"
+    ),
+    index(
+        customer_id,
+        include(total),
+        where = "paid_at IS NULL",
+        name = "ix_invoices_open"
+    ),
+    index(tags, method = "gin"),
+    index("(total * 2)", unique, nulls_not_distinct),
+    unique(
+        customer_id,
+        number,
+        nulls_not_distinct,
+        name = "invoices_customer_number_key"
+    ),
+    check(
+        name = "invoices_paid_after_issue",
+        expr = "paid_at IS NULL OR paid_at >= issued_at"
+    )
+)]
+struct InvoiceTable {
+    #[forge(primary_key, identity(always, start = 1000, increment = 10, cache = 5))]
+    id: i64,
+    #[forge(sql_type = "character varying(40)", collation = "C")]
+    number: String,
+    #[forge(
+        references = AccountTable,
+        fk_name = "invoices_customer",
+        on_delete = "restrict",
+        deferrable = "initially deferred",
+        match = "full"
+    )]
+    customer_id: Option<i64>,
+    #[forge(precision = 3)]
+    issued_at: chrono::DateTime<chrono::Utc>,
+    paid_at: Option<chrono::NaiveDateTime>,
+    #[forge(
+        sql_type = "numeric(12, 2)",
+        check(name = "invoices_total_positive", expr = "total > 0")
+    )]
+    total: f64,
+    #[forge(sql_type = "numeric(12,2)", generated = "total * 0.2")]
+    tax: Option<f64>,
+    tags: Vec<String>,
+    #[forge(
+        index(desc, nulls_last, name = "ix_invoices_priority"),
+        unique(name = "invoices_priority_key", nulls_not_distinct)
+    )]
+    priority: Priority,
+    #[forge(
+        sql_type = "timestamp(0) without time zone",
+        index(where = "reminded_at IS NOT NULL")
+    )]
+    reminded_at: Option<chrono::NaiveDateTime>,
+}
+
+/// Serial columns, declared as a type or as a flag.
+#[derive(EntityTable)]
+#[forge(table = "legacy_rows")]
+struct LegacyRowTable {
+    #[forge(primary_key, sql_type = "bigserial")]
+    id: i64,
+    #[forge(serial)]
+    position: i32,
+    #[forge(sql_type = "int4")]
+    count: i32,
 }
 
 fn ours() -> Vec<RegisteredEntity> {
@@ -183,10 +273,10 @@ fn column_attributes_become_types_constraints_and_comments() {
     );
     assert_eq!(
         state.enum_type,
-        Some(EnumType {
-            name: "ticket_state".into(),
-            labels: vec!["open".into(), "in_progress".into(), "done".into()]
-        })
+        Some(EnumType::new(
+            "ticket_state",
+            &["open", "in_progress", "done"]
+        ))
     );
 
     let origin = col("origin");
@@ -202,13 +292,13 @@ fn column_attributes_become_types_constraints_and_comments() {
     assert_eq!(attributes.renamed_from, ["meta"]);
 
     let kind = col("type");
-    assert!(kind.index && kind.nullable && !kind.unique);
+    assert!(kind.index.is_some() && kind.nullable && kind.unique.is_none());
 
     let email = AccountTable::columns()
         .into_iter()
         .find(|c| c.name == "email")
         .unwrap();
-    assert!(email.unique);
+    assert!(email.unique.is_some());
     let id = AccountTable::columns()
         .into_iter()
         .find(|c| c.name == "id")
@@ -220,14 +310,17 @@ fn column_attributes_become_types_constraints_and_comments() {
 #[test]
 fn composite_indexes_name_columns_not_fields() {
     let def: EntityDefinition = TicketTable::definition();
-    assert_eq!(def.composite_indexes.len(), 2);
-    assert_eq!(def.composite_indexes[0].columns, ["state", "account_id"]);
-    assert!(!def.composite_indexes[0].unique);
-    assert_eq!(def.composite_indexes[0].name, None);
-    assert_eq!(def.composite_indexes[1].columns, ["account_id", "number"]);
-    assert!(def.composite_indexes[1].unique);
+    assert_eq!(def.indexes.len(), 1);
     assert_eq!(
-        def.composite_indexes[1].name.as_deref(),
+        def.indexes[0].keys,
+        [IndexKey::column("state"), IndexKey::column("account_id")]
+    );
+    assert!(!def.indexes[0].unique);
+    assert_eq!(def.indexes[0].name, None);
+    assert_eq!(def.uniques.len(), 1);
+    assert_eq!(def.uniques[0].columns, ["account_id", "number"]);
+    assert_eq!(
+        def.uniques[0].name.as_deref(),
         Some("tickets_account_number_key")
     );
 }
@@ -321,6 +414,8 @@ fn every_derived_entity_registers_itself_with_its_source() {
         [
             "AccountTable",
             "AccountTagTable",
+            "InvoiceTable",
+            "LegacyRowTable",
             "TicketTable",
             "TenantPageTable"
         ]
@@ -343,12 +438,173 @@ fn the_registry_resolves_references_to_the_target_primary_key() {
         .find(|f| f.columns == ["account_id"])
         .unwrap();
     assert_eq!(fk.referenced_table, "account");
+    // `AccountTable` lives in schema `support`: the key says so.
+    assert_eq!(fk.referenced_schema.as_deref(), Some("support"));
     assert_eq!(fk.referenced_columns, ["id"]);
+    assert!(schema.enums.contains(&EnumType::new(
+        "ticket_state",
+        &["open", "in_progress", "done"]
+    )));
+    assert!(schema.namespaces.contains(&"support".to_string()));
+}
+
+#[test]
+fn identity_options_collation_precision_and_generated_columns_reach_the_table() {
+    let table = InvoiceTable::definition().to_table();
+    assert_eq!(table.schema.as_deref(), Some("billing"));
+    let col = |name: &str| table.column(name).unwrap().clone();
+    let id = col("id");
+    assert_eq!(id.identity, Some(Identity::Always));
     assert_eq!(
-        schema.enums,
-        [EnumType {
-            name: "ticket_state".into(),
-            labels: vec!["open".into(), "in_progress".into(), "done".into()]
+        id.sequence,
+        Some(Sequence {
+            start: Some(1000),
+            increment: Some(10),
+            cache: Some(5),
+            ..Sequence::default()
+        })
+    );
+    let number = col("number");
+    assert_eq!(number.column_type, ColumnType::varchar(40));
+    assert_eq!(number.collation.as_deref(), Some("C"));
+    assert_eq!(
+        col("issued_at").column_type,
+        ColumnType::TimestampTz { precision: Some(3) }
+    );
+    assert_eq!(
+        col("reminded_at").column_type,
+        ColumnType::Timestamp { precision: Some(0) }
+    );
+    let tax = col("tax");
+    assert_eq!(tax.generated.as_deref(), Some("total * 0.2"));
+    assert_eq!(
+        tax.column_type,
+        ColumnType::Numeric {
+            precision: Some(12),
+            scale: Some(2)
+        }
+    );
+}
+
+#[test]
+fn indexes_carry_every_option_the_derive_accepts() {
+    let table = InvoiceTable::definition().to_table();
+    let index = |name: &str| -> Index {
+        table
+            .indexes
+            .iter()
+            .find(|i| i.name == name)
+            .unwrap_or_else(|| panic!("no index {name} in {:#?}", table.indexes))
+            .clone()
+    };
+    assert_eq!(
+        index("ix_invoices_number_recent").keys,
+        [
+            IndexKey {
+                opclass: Some("text_pattern_ops".into()),
+                ..IndexKey::expression("lower(number)")
+            },
+            IndexKey {
+                nulls: Some(NullsOrder::Last),
+                ..IndexKey::column("issued_at").desc()
+            },
+        ]
+    );
+    let open = index("ix_invoices_open");
+    assert_eq!(open.include, ["total"]);
+    assert_eq!(open.predicate.as_deref(), Some("paid_at IS NULL"));
+    assert_eq!(index("ix_invoices_tags").method.as_deref(), Some("gin"));
+    let doubled = index("ux_invoices_total_2");
+    assert!(doubled.unique && doubled.nulls_not_distinct);
+    assert_eq!(doubled.keys, [IndexKey::expression("total * 2")]);
+    // DESC NULLS LAST is not DESC's default (NULLS FIRST): it is kept.
+    assert_eq!(
+        index("ix_invoices_priority").keys,
+        [IndexKey {
+            nulls: Some(NullsOrder::Last),
+            ..IndexKey::column("priority").desc()
         }]
     );
+    assert_eq!(
+        index("ix_invoices_reminded_at").predicate.as_deref(),
+        Some("reminded_at IS NOT NULL")
+    );
+    assert_eq!(
+        table.uniques,
+        [
+            UniqueConstraint {
+                nulls_not_distinct: true,
+                ..UniqueConstraint::new("invoices_customer_number_key", &["customer_id", "number"])
+            },
+            UniqueConstraint {
+                nulls_not_distinct: true,
+                ..UniqueConstraint::new("invoices_priority_key", &["priority"])
+            },
+        ]
+    );
+}
+
+#[test]
+fn named_checks_and_foreign_keys_keep_their_names_and_options() {
+    let table = InvoiceTable::definition().to_table();
+    assert_eq!(
+        table.checks,
+        [
+            CheckConstraint::new(
+                "invoices_paid_after_issue",
+                "paid_at IS NULL OR paid_at >= issued_at"
+            ),
+            CheckConstraint::new("invoices_total_positive", "total > 0"),
+        ]
+    );
+    let fk = &table.foreign_keys[0];
+    assert_eq!(fk.name, "invoices_customer");
+    assert_eq!(fk.referenced_schema.as_deref(), Some("support"));
+    assert_eq!(fk.on_delete, ReferentialAction::Restrict);
+    assert_eq!(fk.deferrable, Deferrable::InitiallyDeferred);
+    assert_eq!(fk.match_type, MatchType::Full);
+}
+
+#[test]
+fn serial_is_a_type_or_a_flag_and_sql_types_are_parsed() {
+    let table = LegacyRowTable::definition().to_table();
+    let col = |name: &str| table.column(name).unwrap().clone();
+    assert_eq!(
+        (col("id").column_type, col("id").identity),
+        (ColumnType::BigInt, Some(Identity::Serial))
+    );
+    assert_eq!(
+        (col("position").column_type, col("position").identity),
+        (ColumnType::Integer, Some(Identity::Serial))
+    );
+    // `int4` is `integer`, as introspection reads it: never a verbatim type.
+    assert_eq!(col("count").column_type, ColumnType::Integer);
+    assert_eq!(col("count").identity, None);
+}
+
+#[test]
+fn an_enum_variant_remembers_its_earlier_label() {
+    let priority = <Priority as SqlType>::enum_type().unwrap();
+    assert_eq!(priority.labels, ["low", "medium", "high"]);
+    assert_eq!(
+        priority.renamed_labels,
+        [("normal".to_string(), "medium".to_string())]
+    );
+}
+
+#[test]
+fn the_key_type_of_an_entity_is_its_primary_key_field_type() {
+    fn key_of<T: EntityFields>() -> std::any::TypeId
+    where
+        T::Key: 'static,
+    {
+        std::any::TypeId::of::<T::Key>()
+    }
+    assert_eq!(key_of::<AccountTable>(), std::any::TypeId::of::<i64>());
+    assert_eq!(
+        key_of::<TicketTable>(),
+        std::any::TypeId::of::<uuid::Uuid>()
+    );
+    // A composite key has no single type.
+    assert_eq!(key_of::<AccountTagTable>(), std::any::TypeId::of::<()>());
 }

@@ -8,7 +8,7 @@ use forge::introspect::postgres::{self, introspect, introspect_with, QUERY_COUNT
 use forge::introspect::{IntrospectError, IntrospectOptions, Introspector};
 use forge::model::{
     CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Identity, Index,
-    IndexKey, PrimaryKey, ReferentialAction, Schema, Table, UniqueConstraint,
+    IndexKey, PrimaryKey, ReferentialAction, Schema, Sequence, Table, UniqueConstraint,
 };
 use forge_tests::TestDatabase;
 use sqlx::PgConnection;
@@ -148,10 +148,10 @@ async fn every_type_alias_maps_to_its_normalized_column_type() {
         ("bytes_col", ColumnType::Bytes, true),
         ("uuid_col", ColumnType::Uuid, true),
         ("date_col", ColumnType::Date, true),
-        ("time_col", ColumnType::Time, true),
-        ("timestamp_col", ColumnType::Timestamp, true),
-        ("timestamptz_col", ColumnType::TimestampTz, true),
-        ("interval_col", ColumnType::Interval, true),
+        ("time_col", ColumnType::TIME, true),
+        ("timestamp_col", ColumnType::TIMESTAMP, true),
+        ("timestamptz_col", ColumnType::TIMESTAMPTZ, true),
+        ("interval_col", ColumnType::INTERVAL, true),
         ("json_col", ColumnType::Json, true),
         ("jsonb_col", ColumnType::Jsonb, true),
         ("mood_col", mood.clone(), true),
@@ -164,7 +164,11 @@ async fn every_type_alias_maps_to_its_normalized_column_type() {
         ),
         ("matrix_col", ColumnType::array(ColumnType::Integer), true),
         ("inet_col", custom("inet"), true),
-        ("precise_col", custom("timestamp(3) with time zone"), true),
+        (
+            "precise_col",
+            ColumnType::TimestampTz { precision: Some(3) },
+            true,
+        ),
         ("money_col", custom("money"), true),
         // An enum of another schema is not one of this schema's enum types.
         ("color_col", custom("other.color"), true),
@@ -174,10 +178,7 @@ async fn every_type_alias_maps_to_its_normalized_column_type() {
     assert_eq!(types, expected);
     assert_eq!(
         schema.enums,
-        vec![EnumType {
-            name: "mood".into(),
-            labels: strings(&["sad", "ok", "happy"])
-        }]
+        vec![EnumType::new("mood", &["sad", "ok", "happy"])]
     );
 }
 
@@ -268,21 +269,36 @@ CREATE TABLE event_links (
 CREATE INDEX ix_event_links_event ON event_links (event_id DESC) INCLUDE (happened_on);
 "#;
 
+/// The sequence of a serial or identity column, read with its name only
+/// when its options are the defaults.
+fn sequence(name: &str) -> Option<Sequence> {
+    Some(Sequence {
+        name: Some(name.into()),
+        ..Sequence::default()
+    })
+}
+
 fn expected_users() -> Table {
     let mut users = Table::new("users");
     users.comment = Some("People who log in".into());
+    // `serial` reads as serial (an owned sequence feeding the default), not as an identity.
     let mut id = column("id", ColumnType::Integer, false);
-    id.identity = Some(Identity::ByDefault);
+    id.identity = Some(Identity::Serial);
+    id.sequence = sequence("users_id_seq");
     let mut email = column("email", ColumnType::varchar(255), false);
     email.comment = Some("Login, unique".into());
     users.columns = vec![
         id,
         email,
         column("name", ColumnType::Text, true),
-        with_default(column("status", ColumnType::varchar(20), false), "'active'"),
-        with_default(column("role", ColumnType::Text, true), "'member'"),
+        // Defaults as PostgreSQL prints them, never rewritten.
+        with_default(
+            column("status", ColumnType::varchar(20), false),
+            "'active'::character varying",
+        ),
+        with_default(column("role", ColumnType::Text, true), "'member'::text"),
         with_default(column("active", ColumnType::Boolean, false), "true"),
-        with_default(column("score", ColumnType::Integer, true), "-1"),
+        with_default(column("score", ColumnType::Integer, true), "'-1'::integer"),
         with_default(column("ratio", ColumnType::Double, true), "0.5"),
         with_default(
             column(
@@ -296,7 +312,7 @@ fn expected_users() -> Table {
             "0.00",
         ),
         with_default(column("token", ColumnType::Uuid, true), "gen_random_uuid()"),
-        with_default(column("settings", ColumnType::Jsonb, false), "'{}'"),
+        with_default(column("settings", ColumnType::Jsonb, false), "'{}'::jsonb"),
         with_default(
             column(
                 "feeling",
@@ -305,34 +321,25 @@ fn expected_users() -> Table {
                 },
                 true,
             ),
-            "'ok'",
+            "'ok'::mood",
         ),
         with_default(
-            column("created_at", ColumnType::TimestampTz, false),
-            "now()",
+            column("created_at", ColumnType::TIMESTAMPTZ, false),
+            "CURRENT_TIMESTAMP",
         ),
         with_default(
-            column("updated_at", ColumnType::TimestampTz, false),
+            column("updated_at", ColumnType::TIMESTAMPTZ, false),
             "now()",
         ),
-        with_default(column("seen_on", ColumnType::Date, true), "current_date"),
-        column("deleted_at", ColumnType::TimestampTz, true),
+        with_default(column("seen_on", ColumnType::Date, true), "CURRENT_DATE"),
+        column("deleted_at", ColumnType::TIMESTAMPTZ, true),
     ];
     users.primary_key = Some(PrimaryKey {
         name: "users_pkey".into(),
         columns: strings(&["id"]),
     });
-    users.uniques = vec![UniqueConstraint {
-        name: "users_email_key".into(),
-        columns: strings(&["email"]),
-    }];
-    let index = |name: &str, keys: Vec<IndexKey>| Index {
-        name: name.into(),
-        keys,
-        unique: false,
-        predicate: None,
-        method: None,
-    };
+    users.uniques = vec![UniqueConstraint::new("users_email_key", &["email"])];
+    let index = Index::new;
     users.indexes = vec![
         Index {
             predicate: Some("deleted_at IS NULL".into()),
@@ -344,18 +351,12 @@ fn expected_users() -> Table {
         ),
         index(
             "ix_users_lower_name_desc",
-            vec![IndexKey::Expression {
-                expression: "lower(name)".into(),
-                descending: true,
-            }],
+            vec![IndexKey::expression("lower(name)").desc()],
         ),
         index(
             "ix_users_recent",
             vec![
-                IndexKey::Column {
-                    name: "created_at".into(),
-                    descending: true,
-                },
+                IndexKey::column("created_at").desc(),
                 IndexKey::column("id"),
             ],
         ),
@@ -375,8 +376,10 @@ fn expected_accounts() -> Table {
     let mut accounts = Table::new("accounts");
     let mut id = column("id", ColumnType::BigInt, false);
     id.identity = Some(Identity::Always);
+    id.sequence = sequence("accounts_id_seq");
     let mut number = column("number", ColumnType::Integer, false);
     number.identity = Some(Identity::ByDefault);
+    number.sequence = sequence("accounts_number_seq");
     let mut balance = with_default(
         column(
             "balance",
@@ -402,40 +405,33 @@ fn expected_accounts() -> Table {
         name: "accounts_pkey".into(),
         columns: strings(&["id"]),
     });
-    accounts.uniques = vec![UniqueConstraint {
-        name: "accounts_region_code_key".into(),
-        columns: strings(&["region", "code"]),
-    }];
+    accounts.uniques = vec![UniqueConstraint::new(
+        "accounts_region_code_key",
+        &["region", "code"],
+    )];
     accounts.foreign_keys = vec![
         ForeignKey {
-            name: "accounts_backup_owner_id_fkey".into(),
-            columns: strings(&["backup_owner_id"]),
-            referenced_table: "users".into(),
-            referenced_columns: strings(&["id"]),
             on_delete: ReferentialAction::SetNull,
-            on_update: ReferentialAction::NoAction,
             deferrable: Deferrable::InitiallyDeferred,
+            ..ForeignKey::new(
+                "accounts_backup_owner_id_fkey",
+                &["backup_owner_id"],
+                "users",
+                &["id"],
+            )
         },
         ForeignKey {
-            name: "accounts_owner_id_fkey".into(),
-            columns: strings(&["owner_id"]),
-            referenced_table: "users".into(),
-            referenced_columns: strings(&["id"]),
             on_delete: ReferentialAction::Cascade,
             on_update: ReferentialAction::Restrict,
-            deferrable: Deferrable::NotDeferrable,
+            ..ForeignKey::new("accounts_owner_id_fkey", &["owner_id"], "users", &["id"])
         },
     ];
     accounts.checks = vec![
-        CheckConstraint {
-            name: "accounts_balance_check".into(),
-            expression: "balance >= 0::numeric".into(),
-        },
-        CheckConstraint {
-            name: "accounts_code_shape".into(),
-            expression: "char_length(code) >= 2 AND char_length(code) <= 8 AND region <> ''::text"
-                .into(),
-        },
+        CheckConstraint::new("accounts_balance_check", "balance >= 0::numeric"),
+        CheckConstraint::new(
+            "accounts_code_shape",
+            "char_length(code) >= 2 AND char_length(code) <= 8 AND region <> ''::text",
+        ),
     ];
     accounts
 }
@@ -455,23 +451,24 @@ fn expected_memberships() -> Table {
     });
     memberships.foreign_keys = vec![
         ForeignKey {
-            name: "memberships_account_code_account_region_fkey".into(),
-            columns: strings(&["account_code", "account_region"]),
-            referenced_table: "accounts".into(),
-            // The referenced columns in the FK's order, not the unique constraint's.
-            referenced_columns: strings(&["code", "region"]),
-            on_delete: ReferentialAction::NoAction,
             on_update: ReferentialAction::Cascade,
-            deferrable: Deferrable::NotDeferrable,
+            // The referenced columns in the FK's order, not the unique constraint's.
+            ..ForeignKey::new(
+                "memberships_account_code_account_region_fkey",
+                &["account_code", "account_region"],
+                "accounts",
+                &["code", "region"],
+            )
         },
         ForeignKey {
-            name: "memberships_account_id_fkey".into(),
-            columns: strings(&["account_id"]),
-            referenced_table: "accounts".into(),
-            referenced_columns: strings(&["id"]),
             on_delete: ReferentialAction::SetDefault,
-            on_update: ReferentialAction::NoAction,
             deferrable: Deferrable::InitiallyImmediate,
+            ..ForeignKey::new(
+                "memberships_account_id_fkey",
+                &["account_id"],
+                "accounts",
+                &["id"],
+            )
         },
     ];
     memberships
@@ -486,34 +483,31 @@ fn expected_event_links() -> Table {
     ];
     links.foreign_keys = vec![
         ForeignKey {
-            name: "event_links_elsewhere_code_fkey".into(),
-            columns: strings(&["elsewhere_code"]),
-            referenced_table: "elsewhere".into(),
-            referenced_columns: strings(&["code"]),
-            on_delete: ReferentialAction::NoAction,
-            on_update: ReferentialAction::NoAction,
-            deferrable: Deferrable::NotDeferrable,
+            referenced_schema: Some("other".into()),
+            ..ForeignKey::new(
+                "event_links_elsewhere_code_fkey",
+                &["elsewhere_code"],
+                "elsewhere",
+                &["code"],
+            )
         },
         ForeignKey {
-            name: "event_links_event_id_happened_on_fkey".into(),
-            columns: strings(&["event_id", "happened_on"]),
-            referenced_table: "events".into(),
-            referenced_columns: strings(&["id", "happened_on"]),
             on_delete: ReferentialAction::Cascade,
-            on_update: ReferentialAction::NoAction,
-            deferrable: Deferrable::NotDeferrable,
+            ..ForeignKey::new(
+                "event_links_event_id_happened_on_fkey",
+                &["event_id", "happened_on"],
+                "events",
+                &["id", "happened_on"],
+            )
         },
     ];
     // INCLUDE columns are not keys.
     links.indexes = vec![Index {
-        name: "ix_event_links_event".into(),
-        keys: vec![IndexKey::Column {
-            name: "event_id".into(),
-            descending: true,
-        }],
-        unique: false,
-        predicate: None,
-        method: None,
+        include: vec!["happened_on".into()],
+        ..Index::new(
+            "ix_event_links_event",
+            vec![IndexKey::column("event_id").desc()],
+        )
     }];
     links
 }
@@ -551,44 +545,78 @@ async fn a_hand_written_schema_reads_back_exactly() {
     assert_eq!(
         schema.enums,
         vec![
-            EnumType {
-                name: "mood".into(),
-                labels: strings(&["sad", "meh", "ok", "happy", "ecstatic"])
-            },
-            EnumType {
-                name: "size".into(),
-                labels: strings(&["small", "large"])
-            },
+            EnumType::new("mood", &["sad", "meh", "ok", "happy", "ecstatic"]),
+            EnumType::new("size", &["small", "large"]),
         ],
         "labels come in their sort order, including values added later"
     );
 }
 
+/// What a model author writes in `default = "..."` is the same default as
+/// what PostgreSQL prints for it, once the server settles the spelling: no
+/// change, and no rewrite of either text.
 #[tokio::test]
-async fn introspected_defaults_equal_the_models_normalized_defaults() {
-    use forge::model::normalize::default_expression;
+async fn model_defaults_settle_against_what_postgresql_prints() {
     let db = TestDatabase::create().await;
     db.execute(SHOP).await;
-    let users = read(&db).await.table("users").cloned().unwrap();
-    // What a model author writes in `default = "..."`, normalized as the registry does.
+    let mut conn = connect(&db, "public").await;
+    // `event_links` references a table of schema `other`: the models would name it too.
+    let options = IntrospectOptions::default().with_schemas(["other".to_string()]);
+    let mut desired = introspect_with(&mut conn, "public", &options)
+        .await
+        .unwrap()
+        .schema;
+    let users = desired
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "users")
+        .unwrap();
     for (column, model_default) in [
         ("status", "'active'"),
         ("role", "'member'"),
         ("active", "TRUE"),
         ("score", "-1"),
         ("ratio", "0.5"),
-        ("settings", "'{}'::jsonb"),
+        ("amount", "'0.00'"),
+        ("settings", "'{}'"),
         ("feeling", "'ok'"),
+        ("updated_at", "now()"),
         ("created_at", "now()"),
-        ("updated_at", "CURRENT_TIMESTAMP"),
         ("token", "gen_random_uuid()"),
     ] {
-        assert_eq!(
-            users.column(column).unwrap().default.as_deref(),
-            Some(default_expression(model_default).as_str()),
-            "default of users.{column}"
-        );
+        let c = users.columns.iter_mut().find(|c| c.name == column).unwrap();
+        c.default = Some(model_default.to_string());
     }
+    let accounts = desired
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "accounts")
+        .unwrap();
+    accounts.checks[0].expression = "balance >= 0".into();
+    accounts.checks[1].expression = "char_length(code) BETWEEN 2 AND 8 AND region <> ''".into();
+    let changes = forge::autogenerate::compare(&mut conn, "public", &options, &desired)
+        .await
+        .unwrap();
+    assert!(changes.is_empty(), "{changes:#?}");
+    // A default that means something else is a change, settled or not.
+    let users = desired
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "users")
+        .unwrap();
+    users
+        .columns
+        .iter_mut()
+        .find(|c| c.name == "status")
+        .unwrap()
+        .default = Some("'Active'".into());
+    let changes = forge::autogenerate::compare(&mut conn, "public", &options, &desired)
+        .await
+        .unwrap();
+    assert_eq!(
+        changes.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        ["~ column users.status: default 'active'::character varying -> 'Active'"]
+    );
 }
 
 #[tokio::test]
@@ -602,13 +630,7 @@ async fn another_schema_and_extra_ignored_tables() {
         .unwrap();
     let names: Vec<&str> = other.tables.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["audit_log", "elsewhere"]);
-    assert_eq!(
-        other.enums,
-        vec![EnumType {
-            name: "color".into(),
-            labels: strings(&["red", "green"])
-        }]
-    );
+    assert_eq!(other.enums, vec![EnumType::new("color", &["red", "green"])]);
 
     let options = IntrospectOptions::default().ignoring("audit_log");
     let mut conn = connect(&db, "other").await;
@@ -777,5 +799,71 @@ async fn introspecting_twice_gives_the_same_model() {
     assert_eq!(
         serde_json::to_string(&first).unwrap(),
         serde_json::to_string(&second).unwrap()
+    );
+}
+
+/// The error autogenerate's comparison of `desired` with the database gives.
+async fn comparison_error(db: &TestDatabase, desired: &Schema) -> String {
+    let mut conn = connect(db, "public").await;
+    forge::autogenerate::compare(&mut conn, "public", &IntrospectOptions::default(), desired)
+        .await
+        .unwrap_err()
+        .to_string()
+}
+
+/// A type the model keeps verbatim that PostgreSQL does not know is one clear
+/// sentence at `migrate revision`, naming the column, never SQL that fails at
+/// upgrade.
+#[tokio::test]
+async fn an_unknown_verbatim_type_is_a_clear_error_before_any_sql() {
+    let db = TestDatabase::create().await;
+    let mut table = Table::new("events");
+    table.columns = vec![
+        column("id", ColumnType::BigInt, false),
+        column("origin", ColumnType::custom("geography(Point, 4326)"), true),
+    ];
+    let desired = Schema {
+        tables: vec![table],
+        ..Schema::default()
+    };
+    let err = comparison_error(&db, &desired).await;
+    assert!(
+        err.starts_with("column `events.origin` has type `geography(Point, 4326)`, which PostgreSQL does not know"),
+        "{err}"
+    );
+    assert!(err.contains("CREATE EXTENSION"), "{err}");
+}
+
+/// A foreign key column whose verbatim type the server settles to another
+/// type than the referenced key's is refused before any SQL is written.
+#[tokio::test]
+async fn a_foreign_key_of_another_type_is_refused_once_the_server_settles_it() {
+    let db = TestDatabase::create().await;
+    let mut users = Table::new("users");
+    users.columns = vec![column("id", ColumnType::BigInt, false)];
+    users.primary_key = Some(PrimaryKey {
+        name: "users_pkey".into(),
+        columns: strings(&["id"]),
+    });
+    let mut orders = Table::new("orders");
+    orders.columns = vec![
+        column("id", ColumnType::BigInt, false),
+        // `int4` is `integer`: not the `bigint` it references.
+        column("user_id", ColumnType::custom("int4"), false),
+    ];
+    orders.foreign_keys.push(ForeignKey::new(
+        "orders_user_id_fkey",
+        &["user_id"],
+        "users",
+        &["id"],
+    ));
+    let desired = Schema {
+        tables: vec![orders, users],
+        ..Schema::default()
+    };
+    let err = comparison_error(&db, &desired).await;
+    assert!(
+        err.contains("foreign key `orders_user_id_fkey` on `orders.user_id` (integer) references `users.id` (bigint)"),
+        "{err}"
     );
 }

@@ -6,11 +6,12 @@ use std::collections::BTreeSet;
 
 use sqlx::PgConnection;
 
-use crate::diff::{diff, Change};
+use crate::diff::{diff_settled, renamed_live, Change};
 use crate::introspect::postgres::introspect_with;
+use crate::introspect::postgres::settle::{settle, SettleError};
 use crate::introspect::{IntrospectError, IntrospectOptions};
 use crate::model::naming::MAX_IDENTIFIER_BYTES;
-use crate::model::{ColumnType, IndexKey, Schema};
+use crate::model::{ColumnType, Identity, KeyTarget, Schema};
 use crate::render::postgres::{literal, PostgreSql};
 use crate::render::{render_migration, render_sql};
 
@@ -18,6 +19,8 @@ use crate::render::{render_migration, render_sql};
 pub enum AutogenerateError {
     #[error(transparent)]
     Introspect(#[from] IntrospectError),
+    #[error(transparent)]
+    Settle(#[from] SettleError),
     #[error("the models describe something PostgreSQL cannot store: {problem}; fix the model")]
     Unrepresentable { problem: String },
     #[error("the database is at {} but the migrations head is {}; run `migrate upgrade` first, so the new revision builds on what the files describe", at(.current), .heads.join(", "))]
@@ -39,21 +42,42 @@ fn at(current: &[String]) -> String {
 
 /// The changes that bring the database's `schema` to `desired`: validates the
 /// models, introspects (ignoring `version_table`, its history table and
-/// Forge's default tables) and diffs.
+/// Forge's default tables) and diffs (see [`compare`]).
 pub async fn changes(
     conn: &mut PgConnection,
     schema: &str,
     version_table: &str,
     desired: &Schema,
 ) -> Result<Vec<Change>, AutogenerateError> {
-    validate(desired)?;
     // The runner names the history table after the version table.
     let history_table = crate::runner::Bookkeeping::new(version_table).history_table;
     let options = IntrospectOptions::default()
         .ignoring(version_table)
         .ignoring(history_table);
+    compare(conn, schema, &options, desired).await
+}
+
+/// The changes between `desired` and the database: validates the models,
+/// introspects `schema` and the other schemas the models name, settles with
+/// the server what text cannot (verbatim types, expressions PostgreSQL
+/// prints otherwise; see [`settle`]), and diffs. The one way every command
+/// compares models with a database.
+pub async fn compare(
+    conn: &mut PgConnection,
+    schema: &str,
+    options: &IntrospectOptions,
+    desired: &Schema,
+) -> Result<Vec<Change>, AutogenerateError> {
+    validate(desired)?;
+    let options = options.clone().with_schemas(desired.namespaces_used());
     let live = introspect_with(conn, schema, &options).await?.schema;
-    Ok(diff(desired, &live))
+    let settlement = settle(conn, schema, desired, &renamed_live(desired, &live)).await?;
+    validate_foreign_key_types(&settlement.desired)?;
+    Ok(diff_settled(
+        &settlement.desired,
+        &live,
+        &settlement.settled,
+    ))
 }
 
 /// Autogenerate compares with a database at the head(s) of the files: one
@@ -139,7 +163,6 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
     let problem = |problem: String| Err(AutogenerateError::Unrepresentable { problem });
     let long = |name: &str| name.len() > MAX_IDENTIFIER_BYTES || name.is_empty();
     let enums: BTreeSet<&str> = schema.enums.iter().map(|e| e.name.as_str()).collect();
-    let mut relation_names: BTreeSet<&str> = BTreeSet::new();
     for e in &schema.enums {
         if long(&e.name) {
             return problem(format!(
@@ -157,14 +180,23 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
             }
         }
     }
+    for namespace in schema.namespaces_used() {
+        if long(&namespace) {
+            return problem(format!(
+                "schema name `{namespace}` is empty or longer than {MAX_IDENTIFIER_BYTES} bytes"
+            ));
+        }
+    }
+    let mut relation_names: BTreeSet<(Option<&str>, &str)> = BTreeSet::new();
     for table in &schema.tables {
-        let t = &table.name;
-        if long(t) {
+        let t = &table.qualified_name();
+        let here = table.schema.as_deref();
+        if long(&table.name) {
             return problem(format!(
                 "table name `{t}` is empty or longer than {MAX_IDENTIFIER_BYTES} bytes"
             ));
         }
-        if !relation_names.insert(t) {
+        if !relation_names.insert((here, &table.name)) {
             return problem(format!("`{t}` names two tables or indexes"));
         }
         if table.columns.is_empty() {
@@ -181,23 +213,8 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
             if let Some(message) = type_problem(&column.column_type, &enums) {
                 return problem(format!("column `{t}.{c}`: {message}"));
             }
-            if column.identity.is_some() {
-                if !matches!(
-                    column.column_type,
-                    ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
-                ) {
-                    return problem(format!("column `{t}.{c}` is an identity but of type {}; identities are smallint, integer or bigint", column.column_type));
-                }
-                if column.nullable {
-                    return problem(format!(
-                        "identity column `{t}.{c}` is nullable; an identity is always NOT NULL"
-                    ));
-                }
-                if column.default.is_some() {
-                    return problem(format!(
-                        "identity column `{t}.{c}` also has a default; keep one of them"
-                    ));
-                }
+            if let Some(message) = column_problem(column) {
+                return problem(format!("column `{t}.{c}`: {message}"));
             }
         }
         let mut constraint_names: BTreeSet<&str> = BTreeSet::new();
@@ -221,7 +238,7 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
                 }
             }
             constraint_names.insert(&pk.name);
-            if !relation_names.insert(&pk.name) {
+            if !relation_names.insert((here, &pk.name)) {
                 return problem(format!("`{}` names two tables, indexes or keys", pk.name));
             }
         }
@@ -233,7 +250,7 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
                     u.name
                 ));
             }
-            if !constraint_names.insert(&u.name) || !relation_names.insert(&u.name) {
+            if !constraint_names.insert(&u.name) || !relation_names.insert((here, &u.name)) {
                 return problem(format!("`{}` names two constraints or indexes", u.name));
             }
         }
@@ -242,17 +259,29 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
             if i.keys.is_empty() {
                 return problem(format!("index `{}` on table `{t}` has no keys", i.name));
             }
-            for key in &i.keys {
-                if let IndexKey::Column { name, .. } = key {
-                    if !has_column(name) {
-                        return problem(format!(
-                            "index `{}` names column `{name}`, which table `{t}` does not have",
-                            i.name
-                        ));
-                    }
+            for name in i
+                .keys
+                .iter()
+                .filter_map(|k| match &k.target {
+                    KeyTarget::Column(name) => Some(name),
+                    KeyTarget::Expression(_) => None,
+                })
+                .chain(&i.include)
+            {
+                if !has_column(name) {
+                    return problem(format!(
+                        "index `{}` names column `{name}`, which table `{t}` does not have",
+                        i.name
+                    ));
                 }
             }
-            if !relation_names.insert(&i.name) {
+            if i.nulls_not_distinct && !i.unique {
+                return problem(format!(
+                    "index `{}` on `{t}` is NULLS NOT DISTINCT but not unique; only a unique index treats NULLs as equal",
+                    i.name
+                ));
+            }
+            if !relation_names.insert((here, &i.name)) {
                 return problem(format!("`{}` names two indexes or tables", i.name));
             }
         }
@@ -270,10 +299,11 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
                     fk.name
                 ));
             }
-            let Some(target) = schema.table(&fk.referenced_table) else {
+            let Some(target) = schema.table_named(&fk.referenced()) else {
                 return problem(format!(
                     "foreign key `{}` of `{t}` references table `{}`, which no model defines",
-                    fk.name, fk.referenced_table
+                    fk.name,
+                    fk.referenced()
                 ));
             };
             if fk.columns.len() != fk.referenced_columns.len() || fk.columns.is_empty() {
@@ -291,7 +321,8 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
             {
                 return problem(format!(
                     "foreign key `{}` of `{t}` references `{}.{c}`, which does not exist",
-                    fk.name, target.name
+                    fk.name,
+                    target.qualified_name()
                 ));
             }
         }
@@ -308,9 +339,110 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
     Ok(())
 }
 
+/// A foreign key column must have the type of the column it references
+/// (PostgreSQL refuses the constraint otherwise, at upgrade): checked once the
+/// server settled the verbatim types, so `sql_type = "int4"` is `integer`.
+pub fn validate_foreign_key_types(schema: &Schema) -> Result<(), AutogenerateError> {
+    for table in &schema.tables {
+        for fk in &table.foreign_keys {
+            let Some(target) = schema.table_named(&fk.referenced()) else {
+                continue;
+            };
+            for (column, referenced) in fk.columns.iter().zip(&fk.referenced_columns) {
+                let (Some(a), Some(b)) = (table.column(column), target.column(referenced)) else {
+                    continue;
+                };
+                if a.column_type != b.column_type {
+                    return Err(AutogenerateError::Unrepresentable {
+                        problem: format!(
+                            "foreign key `{}` on `{}.{column}` ({}) references `{}.{referenced}` ({}), and PostgreSQL needs both of one type",
+                            fk.name,
+                            table.qualified_name(),
+                            a.column_type,
+                            target.qualified_name(),
+                            b.column_type
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What PostgreSQL refuses, or would store otherwise, in one column.
+fn column_problem(column: &crate::model::Column) -> Option<String> {
+    let integer = matches!(
+        column.column_type,
+        ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
+    );
+    if let Some(identity) = column.identity {
+        let kind = if identity == Identity::Serial {
+            "serial"
+        } else {
+            "identity"
+        };
+        if !integer {
+            return Some(format!(
+                "a {kind} column is smallint, integer or bigint, not {}",
+                column.column_type
+            ));
+        }
+        if column.nullable {
+            return Some(format!(
+                "a {kind} column is always NOT NULL, and this one is nullable"
+            ));
+        }
+        if column.default.is_some() {
+            return Some(format!(
+                "a {kind} column has no default of its own; keep one of them"
+            ));
+        }
+        if column.generated.is_some() {
+            return Some(format!("a {kind} column cannot also be generated"));
+        }
+        if identity == Identity::Serial
+            && column.sequence.as_ref().is_some_and(|s| {
+                crate::model::Sequence::canonical(Some(s), &column.column_type).is_some()
+            })
+        {
+            return Some(
+                "sequence options (start, increment...) apply to identity columns; declare `identity(...)` instead of serial".to_string(),
+            );
+        }
+    } else if column
+        .sequence
+        .as_ref()
+        .is_some_and(|s| crate::model::Sequence::canonical(Some(s), &column.column_type).is_some())
+    {
+        return Some("sequence options (start, increment...) need an identity column".to_string());
+    }
+    if column.generated.is_some() && column.default.is_some() {
+        return Some("a generated column has no default; keep one of them".to_string());
+    }
+    if column.collation.is_some() && !column.column_type.is_collatable() {
+        return Some(format!(
+            "type {} takes no collation; a collation applies to text types",
+            column.column_type
+        ));
+    }
+    None
+}
+
 fn type_problem(column_type: &ColumnType, enums: &BTreeSet<&str>) -> Option<String> {
     const MAX_LENGTH: u32 = 10_485_760;
     match column_type {
+        ColumnType::Time { precision: Some(p) }
+        | ColumnType::TimeTz { precision: Some(p) }
+        | ColumnType::Timestamp { precision: Some(p) }
+        | ColumnType::TimestampTz { precision: Some(p) }
+        | ColumnType::Interval { precision: Some(p) }
+            if *p > 6 =>
+        {
+            Some(format!(
+                "{column_type} has a precision above 6, which PostgreSQL would silently store as 6"
+            ))
+        }
         ColumnType::Varchar { length: Some(n) } | ColumnType::Char { length: n }
             if *n == 0 || *n > MAX_LENGTH =>
         {
@@ -338,6 +470,7 @@ fn type_problem(column_type: &ColumnType, enums: &BTreeSet<&str>) -> Option<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::diff;
     use crate::model::{Column, EnumType, Table};
 
     fn enum_table(default: &str) -> Schema {
@@ -348,10 +481,8 @@ mod tests {
         }];
         Schema {
             tables: vec![t],
-            enums: vec![EnumType {
-                name: "e".into(),
-                labels: vec!["a".into(), "b".into()],
-            }],
+            enums: vec![EnumType::new("e", &["a", "b"])],
+            namespaces: vec![],
         }
     }
 

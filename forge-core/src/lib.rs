@@ -15,4 +15,7 @@ pub mod runner;
 pub mod script;
 pub mod verify;
 
-pub use entity::{EntityBase, EntityFields, EntityTable, NumericType, PgEnum, SqlType, TextType};
+pub use entity::{
+    EntityBase, EntityFields, EntityTable, IntegerType, NumericType, PgEnum, PrecisionType,
+    References, SqlType, TextType,
+};

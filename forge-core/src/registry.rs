@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::entity::{EntityDefinition, EntityRegistration};
-use crate::model::{EnumType, Schema};
+use crate::model::{ColumnType, EnumType, KeyTarget, Schema, TableName};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RegistryError {
@@ -37,6 +37,13 @@ pub enum RegistryError {
         column: String,
         target: String,
         target_column: String,
+    },
+    /// `from` and `to`: `table.column (type)`.
+    #[error("`{entity}` has a foreign key on {from} to {to}; PostgreSQL would refuse it at upgrade: give the column the referenced column's type")]
+    ForeignKeyTypeMismatch {
+        entity: String,
+        from: String,
+        to: String,
     },
     #[error("`{entity}`: {problem}")]
     InvalidEntity { entity: String, problem: String },
@@ -97,11 +104,15 @@ pub fn build_schema(entities: &[RegisteredEntity]) -> Result<Schema, RegistryErr
     if entities.is_empty() {
         return Err(RegistryError::Empty);
     }
-    let mut by_table: BTreeMap<&str, &RegisteredEntity> = BTreeMap::new();
+    let mut by_table: BTreeMap<TableName, &RegisteredEntity> = BTreeMap::new();
     for entity in entities {
-        if let Some(first) = by_table.insert(entity.definition.table.as_str(), entity) {
+        let name = TableName::new(
+            entity.definition.schema.as_deref(),
+            &entity.definition.table,
+        );
+        if let Some(first) = by_table.insert(name.clone(), entity) {
             return Err(RegistryError::DuplicateTable {
-                table: entity.definition.table.clone(),
+                table: name.to_string(),
                 first: first.rust_path(),
                 second: entity.rust_path(),
             });
@@ -127,37 +138,37 @@ pub fn build_schema(entities: &[RegisteredEntity]) -> Result<Schema, RegistryErr
             }
         }
         schema.tables.push(entity.definition.to_table());
+        schema.namespaces.extend(entity.definition.schema.clone());
     }
 
-    // Resolve foreign keys that point at the target's primary key.
-    let primary_keys: BTreeMap<String, Option<Vec<String>>> = schema
+    // Resolve foreign keys that point at the target's primary key, and check
+    // that each column has the type of the column it references.
+    let targets: BTreeMap<TableName, Target> = schema
         .tables
         .iter()
         .map(|t| {
             (
-                t.name.clone(),
-                t.primary_key.as_ref().map(|pk| pk.columns.clone()),
-            )
-        })
-        .collect();
-    let columns_of: BTreeMap<String, Vec<String>> = schema
-        .tables
-        .iter()
-        .map(|t| {
-            (
-                t.name.clone(),
-                t.columns.iter().map(|c| c.name.clone()).collect(),
+                t.qualified_name(),
+                (
+                    t.primary_key.as_ref().map(|pk| pk.columns.clone()),
+                    t.columns
+                        .iter()
+                        .map(|c| (c.name.clone(), c.column_type.clone()))
+                        .collect(),
+                ),
             )
         })
         .collect();
     for (table, entity) in schema.tables.iter_mut().zip(entities) {
+        let name = table.qualified_name();
         for fk in &mut table.foreign_keys {
-            let Some(target_pk) = primary_keys.get(&fk.referenced_table) else {
+            let target = fk.referenced();
+            let Some((target_pk, target_columns)) = targets.get(&target) else {
                 return Err(RegistryError::UnknownReference {
                     entity: entity.rust_path(),
-                    table: table.name.clone(),
+                    table: name.to_string(),
                     column: fk.columns.join(", "),
-                    target: fk.referenced_table.clone(),
+                    target: target.to_string(),
                 });
             };
             if fk.referenced_columns.is_empty() {
@@ -166,24 +177,41 @@ pub fn build_schema(entities: &[RegisteredEntity]) -> Result<Schema, RegistryErr
                     None => {
                         return Err(RegistryError::ReferenceWithoutKey {
                             entity: entity.rust_path(),
-                            target: fk.referenced_table.clone(),
+                            target: target.to_string(),
                         })
                     }
                 }
             }
-            let target_columns = &columns_of[&fk.referenced_table];
-            if let Some(missing) = fk
-                .referenced_columns
+            let type_of = |columns: &[(String, ColumnType)], name: &str| {
+                columns
+                    .iter()
+                    .find(|(c, _)| c == name)
+                    .map(|(_, t)| t.clone())
+            };
+            let own_columns: Vec<(String, ColumnType)> = table
+                .columns
                 .iter()
-                .find(|c| !target_columns.contains(c))
-            {
-                return Err(RegistryError::UnknownReferencedColumn {
-                    entity: entity.rust_path(),
-                    table: table.name.clone(),
-                    column: fk.columns.join(", "),
-                    target: fk.referenced_table.clone(),
-                    target_column: missing.clone(),
-                });
+                .map(|c| (c.name.clone(), c.column_type.clone()))
+                .collect();
+            for (column, target_column) in fk.columns.iter().zip(&fk.referenced_columns) {
+                let Some(target_type) = type_of(target_columns, target_column) else {
+                    return Err(RegistryError::UnknownReferencedColumn {
+                        entity: entity.rust_path(),
+                        table: name.to_string(),
+                        column: fk.columns.join(", "),
+                        target: target.to_string(),
+                        target_column: target_column.clone(),
+                    });
+                };
+                if let Some(column_type) = type_of(&own_columns, column) {
+                    if !same_key_type(&column_type, &target_type) {
+                        return Err(RegistryError::ForeignKeyTypeMismatch {
+                            entity: entity.rust_path(),
+                            from: format!("`{name}.{column}` ({column_type})"),
+                            to: format!("`{target}.{target_column}` ({target_type})"),
+                        });
+                    }
+                }
             }
         }
     }
@@ -191,6 +219,19 @@ pub fn build_schema(entities: &[RegisteredEntity]) -> Result<Schema, RegistryErr
     schema.enums = enums.into_values().collect();
     schema.normalize();
     Ok(schema)
+}
+
+/// What a foreign key may point at: the table's primary key columns and
+/// every column with its type.
+type Target = (Option<Vec<String>>, Vec<(String, ColumnType)>);
+
+/// Whether a foreign key column of type `a` may reference a column of type
+/// `b`: types Forge models must be the same. A type kept verbatim is only
+/// known once the server settled its spelling, so it is checked then (at
+/// `migrate revision`, see `autogenerate::validate_foreign_key_types`).
+fn same_key_type(a: &ColumnType, b: &ColumnType) -> bool {
+    let verbatim = |t: &ColumnType| matches!(t, ColumnType::Custom { .. });
+    verbatim(a) || verbatim(b) || a == b
 }
 
 /// Column names must be unique within a table (a flattened group can collide
@@ -211,15 +252,27 @@ fn check_columns(entity: &RegisteredEntity) -> Result<(), RegistryError> {
             )));
         }
     }
-    for composite in &definition.composite_indexes {
-        for column in &composite.columns {
-            if !seen.contains(column.as_str()) {
-                return Err(invalid(format!(
-                    "the composite {} names column `{column}`, which table `{}` does not have",
-                    if composite.unique { "unique" } else { "index" },
-                    definition.table
-                )));
+    let missing = |kind: &str, column: &str| {
+        invalid(format!(
+            "the {kind} names column `{column}`, which table `{}` does not have",
+            definition.table
+        ))
+    };
+    for unique in &definition.uniques {
+        if let Some(column) = unique.columns.iter().find(|c| !seen.contains(c.as_str())) {
+            return Err(missing("composite unique", column));
+        }
+    }
+    for index in &definition.indexes {
+        for key in &index.keys {
+            if let KeyTarget::Column(column) = &key.target {
+                if !seen.contains(column.as_str()) {
+                    return Err(missing("index", column));
+                }
             }
+        }
+        if let Some(column) = index.include.iter().find(|c| !seen.contains(c.as_str())) {
+            return Err(missing("index's INCLUDE", column));
         }
     }
     Ok(())
@@ -241,7 +294,9 @@ mod tests {
                 comment: None,
                 renamed_from: vec![],
                 columns,
-                composite_indexes: vec![],
+                indexes: vec![],
+                uniques: vec![],
+                checks: vec![],
             },
         }
     }
@@ -268,12 +323,7 @@ mod tests {
     #[test]
     fn a_reference_to_an_unregistered_table_is_an_error() {
         let owner = ColumnDefinition {
-            references: Some(Reference {
-                table: "ghosts",
-                columns: vec![],
-                on_delete: Default::default(),
-                on_update: Default::default(),
-            }),
+            references: Some(Reference::to("ghosts")),
             ..ColumnDefinition::of::<i64>("owner_id")
         };
         let err = build_schema(&[entity("items", vec![id(), owner])]).unwrap_err();
@@ -284,10 +334,8 @@ mod tests {
     fn a_reference_to_a_missing_column_of_the_target_is_an_error() {
         let owner = ColumnDefinition {
             references: Some(Reference {
-                table: "users",
                 columns: vec!["uuid".into()],
-                on_delete: Default::default(),
-                on_update: Default::default(),
+                ..Reference::to("users")
             }),
             ..ColumnDefinition::of::<i64>("owner_id")
         };
@@ -305,12 +353,7 @@ mod tests {
     #[test]
     fn references_resolve_to_the_target_primary_key_and_tables_are_sorted() {
         let owner = ColumnDefinition {
-            references: Some(Reference {
-                table: "users",
-                columns: vec![],
-                on_delete: Default::default(),
-                on_update: Default::default(),
-            }),
+            references: Some(Reference::to("users")),
             ..ColumnDefinition::of::<i64>("owner_id")
         };
         let schema = build_schema(&[
@@ -328,5 +371,48 @@ mod tests {
         );
         assert_eq!(schema.tables[0].foreign_keys[0].referenced_columns, ["id"]);
         assert_eq!(schema.tables[0].foreign_keys[0].name, "items_owner_id_fkey");
+    }
+
+    #[test]
+    fn a_foreign_key_of_another_type_than_its_target_is_an_error() {
+        let owner = ColumnDefinition {
+            references: Some(Reference::to("users")),
+            ..ColumnDefinition::of::<uuid::Uuid>("owner_id")
+        };
+        let err = build_schema(&[
+            entity("users", vec![id()]),
+            entity("items", vec![id(), owner]),
+        ])
+        .unwrap_err();
+        assert!(
+            matches!(err, RegistryError::ForeignKeyTypeMismatch { .. }),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("(uuid) to `users.id` (bigint)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn tables_of_other_schemas_are_told_apart_and_referenced_across_schemas() {
+        let mut invoices = entity("items", vec![id()]);
+        invoices.definition.schema = Some("billing".into());
+        let owner = ColumnDefinition {
+            references: Some(Reference {
+                schema: Some("billing"),
+                ..Reference::to("items")
+            }),
+            ..ColumnDefinition::of::<i64>("invoice_id")
+        };
+        let schema = build_schema(&[invoices, entity("items", vec![id(), owner])]).unwrap();
+        assert_eq!(schema.namespaces, ["billing"]);
+        assert_eq!(schema.tables.len(), 2);
+        let local = schema.table("items").unwrap();
+        assert_eq!(
+            local.foreign_keys[0].referenced_schema.as_deref(),
+            Some("billing")
+        );
+        assert!(schema.table_in(Some("billing"), "items").is_some());
     }
 }

@@ -2,6 +2,7 @@
 //! where it was set, so later checks can point at the offending key or value.
 
 use proc_macro2::Span;
+use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Expr, Lit, Token, UnOp};
@@ -78,23 +79,7 @@ pub enum ReferentialAction {
 impl ReferentialAction {
     /// The spellings `forge::model::ReferentialAction::parse` accepts: case, `_`, `-` and spaces are free.
     fn parse(text: &str) -> Option<Self> {
-        let key: String = text
-            .trim()
-            .chars()
-            .map(|c| {
-                if c == '_' || c == '-' {
-                    ' '
-                } else {
-                    c.to_ascii_lowercase()
-                }
-            })
-            .collect();
-        match key
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .as_str()
-        {
+        match words(text).as_str() {
             "no action" => Some(ReferentialAction::NoAction),
             "restrict" => Some(ReferentialAction::Restrict),
             "cascade" => Some(ReferentialAction::Cascade),
@@ -115,10 +100,92 @@ impl ReferentialAction {
     }
 }
 
-#[derive(Clone, Copy)]
-pub enum Identity {
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum IdentityKind {
     Always,
     ByDefault,
+}
+
+/// `identity`, `identity = "always"` or `identity(always, start = 100, ...)`.
+#[derive(Clone)]
+pub struct Identity {
+    pub kind: IdentityKind,
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub cache: Option<i64>,
+    pub cycle: bool,
+}
+
+impl Identity {
+    fn of(kind: IdentityKind) -> Self {
+        Identity {
+            kind,
+            start: None,
+            increment: None,
+            min_value: None,
+            max_value: None,
+            cache: None,
+            cycle: false,
+        }
+    }
+
+    pub fn has_options(&self) -> bool {
+        self.start.is_some()
+            || self.increment.is_some()
+            || self.min_value.is_some()
+            || self.max_value.is_some()
+            || self.cache.is_some()
+            || self.cycle
+    }
+}
+
+/// `deferrable` or `deferrable = "initially deferred"`.
+#[derive(Clone, Copy)]
+pub enum Deferrable {
+    InitiallyImmediate,
+    InitiallyDeferred,
+}
+
+/// An index key: a field (resolved to its column by the derive) or SQL.
+#[derive(Clone)]
+pub enum IndexItem {
+    Field(String, Span),
+    Sql(crate::index_key::KeySpec, Span),
+}
+
+/// `index(...)` on a field or on the struct.
+#[derive(Clone, Default)]
+pub struct IndexOptions {
+    /// Keys (struct level only).
+    pub keys: Vec<IndexItem>,
+    /// A key was given but could not be read (already reported).
+    pub rejected_keys: bool,
+    pub name: Option<String>,
+    pub unique: bool,
+    pub nulls_not_distinct: Option<Span>,
+    pub include: Vec<(String, Span)>,
+    pub predicate: Option<String>,
+    pub method: Option<String>,
+    /// Field level only: the key's own order and operator class.
+    pub descending: bool,
+    pub nulls_first: Option<bool>,
+    pub opclass: Option<String>,
+}
+
+/// `unique` or `unique(name = "...", nulls_not_distinct)` on a field.
+#[derive(Clone, Default)]
+pub struct UniqueOptions {
+    pub name: Option<String>,
+    pub nulls_not_distinct: bool,
+}
+
+/// `check(name = "...", expr = "...")`.
+#[derive(Clone)]
+pub struct NamedCheck {
+    pub name: Option<String>,
+    pub expression: String,
 }
 
 /// `references = UserTable` or `references = UserTable(column)`.
@@ -133,8 +200,11 @@ pub struct Composite {
     pub kind: CompositeKind,
     pub key: Span,
     pub name: Option<String>,
-    /// Field or column names, each with its span.
+    /// Field or column names, each with its span (for `index`, the plain
+    /// field keys; SQL keys are in `options.keys`).
     pub columns: Vec<(String, Span)>,
+    /// `index(...)` and `unique(...)` options; `options.keys` keeps every key in order.
+    pub options: IndexOptions,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -161,6 +231,7 @@ const CONTAINER_KEYS: &[&str] = &[
     "index",
     "unique",
     "primary_key",
+    "check",
 ];
 const FIELD_KEYS: &[&str] = &[
     "column",
@@ -182,9 +253,17 @@ const FIELD_KEYS: &[&str] = &[
     "flatten",
     "skip",
     "identity",
+    "serial",
+    "precision",
+    "scale",
+    "collation",
+    "generated",
+    "fk_name",
+    "deferrable",
+    "match",
 ];
 const ENUM_KEYS: &[&str] = &["name"];
-const VARIANT_KEYS: &[&str] = &["rename"];
+const VARIANT_KEYS: &[&str] = &["rename", "renamed_from"];
 
 /// `#[forge(...)]` on an entity struct.
 pub struct ContainerAttrs {
@@ -192,6 +271,7 @@ pub struct ContainerAttrs {
     pub schema: Attr<String>,
     pub renamed_from: Vec<Slot<String>>,
     pub composites: Vec<Composite>,
+    pub checks: Vec<Slot<NamedCheck>>,
 }
 
 impl ContainerAttrs {
@@ -201,6 +281,7 @@ impl ContainerAttrs {
             schema: Attr::none("schema"),
             renamed_from: Vec::new(),
             composites: Vec::new(),
+            checks: Vec::new(),
         };
         for_each_forge_meta(cx, attrs, |meta| {
             let key = meta.path.span();
@@ -225,6 +306,24 @@ impl ContainerAttrs {
                 "primary_key" => {
                     composite(cx, meta, CompositeKind::PrimaryKey, &mut out.composites)
                 }
+                "check" => {
+                    if meta.input.peek(syn::token::Paren) {
+                        if let Some(check) = named_check(cx, meta)? {
+                            out.checks.push(Slot {
+                                key,
+                                value_span: key,
+                                value: check,
+                            });
+                        }
+                    } else {
+                        cx.error_at(
+                            key,
+                            "a struct-level CHECK is written `check(name = \"...\", expr = \"...\")`",
+                        );
+                        skip_value(meta)?;
+                    }
+                    Ok(())
+                }
                 _ => unknown_key(cx, meta, "struct", CONTAINER_KEYS, FIELD_KEYS),
             }
         });
@@ -236,23 +335,33 @@ impl ContainerAttrs {
 pub struct FieldAttrs {
     pub column: Attr<String>,
     pub primary_key: Attr<()>,
-    pub index: Attr<()>,
-    pub unique: Attr<()>,
+    pub index: Attr<IndexOptions>,
+    pub unique: Attr<UniqueOptions>,
     pub max_length: Attr<u32>,
     pub gt: Attr<Number>,
     pub ge: Attr<Number>,
     pub lt: Attr<Number>,
     pub le: Attr<Number>,
     pub check: Attr<String>,
+    pub named_checks: Vec<Slot<NamedCheck>>,
     pub default: Attr<String>,
     pub references: Attr<ReferenceTarget>,
     pub on_delete: Attr<ReferentialAction>,
     pub on_update: Attr<ReferentialAction>,
-    pub sql_type: Attr<String>,
+    pub fk_name: Attr<String>,
+    pub deferrable: Attr<Deferrable>,
+    /// `match = "full"`: true for MATCH FULL.
+    pub match_full: Attr<bool>,
+    pub sql_type: Attr<crate::sql_type::Parsed>,
     pub renamed_from: Vec<Slot<String>>,
     pub flatten: Attr<()>,
     pub skip: Attr<()>,
     pub identity: Attr<Identity>,
+    pub serial: Attr<()>,
+    pub precision: Attr<u32>,
+    pub scale: Attr<u32>,
+    pub collation: Attr<String>,
+    pub generated: Attr<String>,
     /// Every key that was given, in order: what `flatten`/`skip` conflict with.
     pub given: Vec<(&'static str, Span)>,
 }
@@ -270,15 +379,24 @@ impl FieldAttrs {
             lt: Attr::none("lt"),
             le: Attr::none("le"),
             check: Attr::none("check"),
+            named_checks: Vec::new(),
             default: Attr::none("default"),
             references: Attr::none("references"),
             on_delete: Attr::none("on_delete"),
             on_update: Attr::none("on_update"),
+            fk_name: Attr::none("fk_name"),
+            deferrable: Attr::none("deferrable"),
+            match_full: Attr::none("match"),
             sql_type: Attr::none("sql_type"),
             renamed_from: Vec::new(),
             flatten: Attr::none("flatten"),
             skip: Attr::none("skip"),
             identity: Attr::none("identity"),
+            serial: Attr::none("serial"),
+            precision: Attr::none("precision"),
+            scale: Attr::none("scale"),
+            collation: Attr::none("collation"),
+            generated: Attr::none("generated"),
             given: Vec::new(),
         };
         for_each_forge_meta(cx, attrs, |meta| {
@@ -294,21 +412,60 @@ impl FieldAttrs {
             match name {
                 "column" => set_string(cx, meta, &mut out.column),
                 "primary_key" => set_flag(cx, meta, &mut out.primary_key),
-                "index" => set_flag(cx, meta, &mut out.index),
-                "unique" => set_flag(cx, meta, &mut out.unique),
-                "max_length" => {
-                    if let Some(expr) = required_value(cx, meta, "max_length", "255")? {
-                        match &expr {
-                            Expr::Lit(syn::ExprLit {
-                                lit: Lit::Int(int), ..
-                            }) => match int.base10_parse::<u32>() {
-                                Ok(n) => out.max_length.set(cx, key, int.span(), n),
-                                Err(_) => cx.error_at(int.span(), "`max_length` must fit in a u32"),
-                            },
-                            other => cx.error_spanned_by(
-                                other,
-                                "expected an integer for `max_length`, e.g. `max_length = 255`",
+                "index" => {
+                    if meta.input.peek(syn::token::Paren) {
+                        let options = index_options(cx, meta, Place::Field)?;
+                        out.index.set(cx, key, key, options);
+                        Ok(())
+                    } else {
+                        set_flag_with(cx, meta, &mut out.index, IndexOptions::default())
+                    }
+                }
+                "unique" => {
+                    if meta.input.peek(syn::token::Paren) {
+                        let options = index_options(cx, meta, Place::FieldUnique)?;
+                        let unique = UniqueOptions {
+                            name: options.name,
+                            nulls_not_distinct: options.nulls_not_distinct.is_some(),
+                        };
+                        out.unique.set(cx, key, key, unique);
+                        Ok(())
+                    } else {
+                        set_flag_with(cx, meta, &mut out.unique, UniqueOptions::default())
+                    }
+                }
+                "max_length" => set_u32(cx, meta, &mut out.max_length, "255"),
+                "precision" => set_u32(cx, meta, &mut out.precision, "10"),
+                "scale" => set_u32(cx, meta, &mut out.scale, "2"),
+                "collation" => set_string(cx, meta, &mut out.collation),
+                "generated" => set_string(cx, meta, &mut out.generated),
+                "serial" => set_flag(cx, meta, &mut out.serial),
+                "fk_name" => set_string(cx, meta, &mut out.fk_name),
+                "deferrable" => {
+                    if !meta.input.peek(Token![=]) {
+                        out.deferrable
+                            .set(cx, key, key, Deferrable::InitiallyImmediate);
+                        return Ok(());
+                    }
+                    if let Some((span, text)) = string_value(cx, meta, "deferrable")? {
+                        match words(&text).as_str() {
+                            "initially immediate" => out.deferrable.set(cx, key, span, Deferrable::InitiallyImmediate),
+                            "initially deferred" => out.deferrable.set(cx, key, span, Deferrable::InitiallyDeferred),
+                            _ => cx.error_at(
+                                span,
+                                format!("unknown deferral \"{text}\"; expected \"initially immediate\" or \"initially deferred\" (or a bare `deferrable`)"),
                             ),
+                        }
+                    }
+                    Ok(())
+                }
+                "match" => {
+                    if let Some((span, text)) = string_value(cx, meta, "match")? {
+                        match words(&text).as_str() {
+                            "full" => out.match_full.set(cx, key, span, true),
+                            "simple" => out.match_full.set(cx, key, span, false),
+                            "partial" => cx.error_at(span, "PostgreSQL does not implement MATCH PARTIAL; use \"full\" or \"simple\""),
+                            _ => cx.error_at(span, format!("unknown match type \"{text}\"; expected \"full\" or \"simple\"")),
                         }
                     }
                     Ok(())
@@ -317,7 +474,20 @@ impl FieldAttrs {
                 "ge" => set_number(cx, meta, &mut out.ge, "ge"),
                 "lt" => set_number(cx, meta, &mut out.lt, "lt"),
                 "le" => set_number(cx, meta, &mut out.le, "le"),
-                "check" => set_string(cx, meta, &mut out.check),
+                "check" => {
+                    if meta.input.peek(syn::token::Paren) {
+                        if let Some(check) = named_check(cx, meta)? {
+                            out.named_checks.push(Slot {
+                                key,
+                                value_span: key,
+                                value: check,
+                            });
+                        }
+                        Ok(())
+                    } else {
+                        set_string(cx, meta, &mut out.check)
+                    }
+                }
                 "default" => set_string(cx, meta, &mut out.default),
                 "references" => {
                     if let Some(expr) = required_value(cx, meta, "references", "UserTable")? {
@@ -329,7 +499,15 @@ impl FieldAttrs {
                 }
                 "on_delete" => set_action(cx, meta, &mut out.on_delete, "on_delete"),
                 "on_update" => set_action(cx, meta, &mut out.on_update, "on_update"),
-                "sql_type" => set_string(cx, meta, &mut out.sql_type),
+                "sql_type" => {
+                    if let Some((span, text)) = string_value(cx, meta, "sql_type")? {
+                        match crate::sql_type::parse(&text) {
+                            Ok(parsed) => out.sql_type.set(cx, key, span, parsed),
+                            Err(problem) => cx.error_at(span, problem),
+                        }
+                    }
+                    Ok(())
+                }
                 "renamed_from" => {
                     if let Some((span, value)) = string_value(cx, meta, "renamed_from")? {
                         out.renamed_from.push(Slot {
@@ -343,15 +521,20 @@ impl FieldAttrs {
                 "flatten" => set_flag(cx, meta, &mut out.flatten),
                 "skip" => set_flag(cx, meta, &mut out.skip),
                 "identity" => {
+                    if meta.input.peek(syn::token::Paren) {
+                        let identity = identity_options(cx, meta)?;
+                        out.identity.set(cx, key, key, identity);
+                        return Ok(());
+                    }
                     if !meta.input.peek(Token![=]) {
-                        out.identity.set(cx, key, key, Identity::ByDefault);
+                        out.identity
+                            .set(cx, key, key, Identity::of(IdentityKind::ByDefault));
                         return Ok(());
                     }
                     if let Some((span, text)) = string_value(cx, meta, "identity")? {
-                        match text.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
-                            "always" => out.identity.set(cx, key, span, Identity::Always),
-                            "by_default" => out.identity.set(cx, key, span, Identity::ByDefault),
-                            _ => cx.error_at(
+                        match identity_kind(&text) {
+                            Some(kind) => out.identity.set(cx, key, span, Identity::of(kind)),
+                            None => cx.error_at(
                                 span,
                                 format!("unknown identity kind \"{text}\"; expected \"always\" or \"by_default\""),
                             ),
@@ -390,16 +573,28 @@ impl EnumAttrs {
 /// `#[forge(...)]` on a variant of a `PgEnum` enum.
 pub struct VariantAttrs {
     pub rename: Attr<String>,
+    /// Earlier labels of this variant: renamed in place (`RENAME VALUE`).
+    pub renamed_from: Vec<Slot<String>>,
 }
 
 impl VariantAttrs {
     pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
         let mut out = VariantAttrs {
             rename: Attr::none("rename"),
+            renamed_from: Vec::new(),
         };
         for_each_forge_meta(cx, attrs, |meta| {
             if meta.path.is_ident("rename") {
                 set_string(cx, meta, &mut out.rename)
+            } else if meta.path.is_ident("renamed_from") {
+                if let Some((span, value)) = string_value(cx, meta, "renamed_from")? {
+                    out.renamed_from.push(Slot {
+                        key: meta.path.span(),
+                        value_span: span,
+                        value,
+                    });
+                }
+                Ok(())
             } else {
                 unknown_key(cx, meta, "variant", VARIANT_KEYS, ENUM_KEYS)
             }
@@ -566,6 +761,16 @@ fn set_string(cx: &Ctxt, meta: &ParseNestedMeta, attr: &mut Attr<String>) -> syn
 
 /// A flag takes no value: `index`, not `index = true`.
 fn set_flag(cx: &Ctxt, meta: &ParseNestedMeta, attr: &mut Attr<()>) -> syn::Result<()> {
+    set_flag_with(cx, meta, attr, ())
+}
+
+/// A flag whose slot holds `value` when given bare.
+fn set_flag_with<T>(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    attr: &mut Attr<T>,
+    value: T,
+) -> syn::Result<()> {
     let key = meta.path.span();
     let msg = format!(
         "`{0}` is a flag and takes no value: write `#[forge({0})]`",
@@ -578,7 +783,387 @@ fn set_flag(cx: &Ctxt, meta: &ParseNestedMeta, attr: &mut Attr<()>) -> syn::Resu
         let group = meta.input.parse::<proc_macro2::Group>()?;
         cx.error_at(group.span(), msg);
     } else {
-        attr.set(cx, key, key, ());
+        attr.set(cx, key, key, value);
+    }
+    Ok(())
+}
+
+/// `key = 123` as a u32.
+fn set_u32(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    attr: &mut Attr<u32>,
+    example: &str,
+) -> syn::Result<()> {
+    let name = attr.name;
+    if let Some(expr) = required_value(cx, meta, name, example)? {
+        match &expr {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Int(int), ..
+            }) => match int.base10_parse::<u32>() {
+                Ok(n) => attr.set(cx, meta.path.span(), int.span(), n),
+                Err(_) => cx.error_at(int.span(), format!("`{name}` must fit in a u32")),
+            },
+            other => cx.error_spanned_by(
+                other,
+                format!("expected an integer for `{name}`, e.g. `{name} = {example}`"),
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// Lowercase words separated by one space: `"Initially_Deferred"` -> `"initially deferred"`.
+fn words(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn identity_kind(text: &str) -> Option<IdentityKind> {
+    match words(text).as_str() {
+        "always" => Some(IdentityKind::Always),
+        "by default" => Some(IdentityKind::ByDefault),
+        _ => None,
+    }
+}
+
+/// An integer literal, possibly negative, as an i64.
+fn integer(expr: &Expr) -> Option<i64> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse().ok(),
+        Expr::Unary(syn::ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => integer(expr).map(|v: i64| -v),
+        Expr::Group(g) => integer(&g.expr),
+        _ => None,
+    }
+}
+
+/// `identity(always, start = 100, increment = 10, min_value = 1,
+/// max_value = 1000, cache = 20, cycle)`.
+fn identity_options(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Identity> {
+    let mut identity = Identity::of(IdentityKind::ByDefault);
+    let mut kind_given = false;
+    meta.parse_nested_meta(|inner| {
+        let name = inner.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+        let span = inner.path.span();
+        match name.as_str() {
+            "always" | "by_default" if !inner.input.peek(Token![=]) => {
+                if kind_given {
+                    cx.error_at(span, "the identity kind is given twice");
+                }
+                kind_given = true;
+                identity.kind = if name == "always" {
+                    IdentityKind::Always
+                } else {
+                    IdentityKind::ByDefault
+                };
+            }
+            "cycle" if !inner.input.peek(Token![=]) => identity.cycle = true,
+            "start" | "increment" | "min_value" | "max_value" | "cache" => {
+                let Some(expr) = required_value(cx, &inner, "start", "1")? else {
+                    return Ok(());
+                };
+                let Some(value) = integer(&expr) else {
+                    cx.error_spanned_by(&expr, format!("expected an integer for `{name}`"));
+                    return Ok(());
+                };
+                let slot = match name.as_str() {
+                    "start" => &mut identity.start,
+                    "increment" => &mut identity.increment,
+                    "min_value" => &mut identity.min_value,
+                    "max_value" => &mut identity.max_value,
+                    _ => &mut identity.cache,
+                };
+                if slot.replace(value).is_some() {
+                    cx.error_at(span, format!("duplicate `{name}` in `identity(...)`"));
+                }
+                if name == "increment" && value == 0 {
+                    cx.error_spanned_by(&expr, "an identity's increment cannot be 0");
+                }
+                if name == "cache" && value < 1 {
+                    cx.error_spanned_by(&expr, "an identity's cache is at least 1");
+                }
+            }
+            _ => {
+                cx.error_at(
+                    span,
+                    format!("unknown identity option `{name}`; expected always, by_default, start, increment, min_value, max_value, cache or cycle"),
+                );
+                skip_value(&inner)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(identity)
+}
+
+/// `check(name = "...", expr = "...")`.
+fn named_check(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<NamedCheck>> {
+    let mut name = None;
+    let mut expression = None;
+    let key = meta.path.span();
+    meta.parse_nested_meta(|inner| {
+        let option = inner
+            .path
+            .get_ident()
+            .map(|i| i.to_string())
+            .unwrap_or_default();
+        match option.as_str() {
+            "name" => name = string_value(cx, &inner, "name")?.map(|(_, v)| v),
+            "expr" => expression = string_value(cx, &inner, "expr")?,
+            _ => {
+                cx.error_at(
+                    inner.path.span(),
+                    format!("unknown check option `{option}`; expected `name` or `expr`"),
+                );
+                skip_value(&inner)?;
+            }
+        }
+        Ok(())
+    })?;
+    match expression {
+        Some((span, e)) if e.trim().is_empty() => {
+            cx.error_at(span, "`expr` cannot be empty");
+            Ok(None)
+        }
+        Some((_, expression)) => {
+            if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+                cx.error_at(key, "the check's `name` cannot be empty");
+            }
+            Ok(Some(NamedCheck { name, expression }))
+        }
+        None => {
+            cx.error_at(
+                key,
+                "`check(...)` needs its expression: `check(name = \"...\", expr = \"...\")`",
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// The options of a field's `index(...)`: the index's and its one key's.
+const FIELD_INDEX_OPTIONS: &[&str] = &[
+    "name",
+    "unique",
+    "nulls_not_distinct",
+    "where",
+    "method",
+    "include",
+    "desc",
+    "asc",
+    "nulls_first",
+    "nulls_last",
+    "opclass",
+];
+/// The options of a struct's `index(...)` (its keys carry their own order).
+const STRUCT_INDEX_OPTIONS: &[&str] = &[
+    "name",
+    "unique",
+    "nulls_not_distinct",
+    "where",
+    "method",
+    "include",
+];
+/// The options of `unique(...)`.
+const UNIQUE_OPTIONS: &[&str] = &["name", "nulls_not_distinct"];
+
+/// Where an `index(...)` list is written: what it may hold.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// `index(...)` on a field: options of the field's own key.
+    Field,
+    /// `unique(...)` on a field: a constraint's name and NULLS NOT DISTINCT.
+    FieldUnique,
+    /// `index(...)` on the struct: keys and options.
+    Struct,
+    /// `unique(...)` on the struct: columns, name and NULLS NOT DISTINCT.
+    StructUnique,
+}
+
+/// The items of `index(...)` or `unique(...)`: keys (fields, or SQL in a
+/// string), flags and `key = value` options, each checked against `place`.
+fn index_options(cx: &Ctxt, meta: &ParseNestedMeta, place: Place) -> syn::Result<IndexOptions> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let mut options = IndexOptions::default();
+    let what = match place {
+        Place::Field | Place::Struct => "index",
+        Place::FieldUnique | Place::StructUnique => "unique",
+    };
+    while !content.is_empty() {
+        if content.peek(syn::LitStr) {
+            let lit: syn::LitStr = content.parse()?;
+            if place == Place::Struct {
+                match crate::index_key::parse(&lit.value()) {
+                    Ok(spec) => options.keys.push(IndexItem::Sql(spec, lit.span())),
+                    Err(problem) => {
+                        options.rejected_keys = true;
+                        cx.error_at(
+                            lit.span(),
+                            format!("index key \"{}\": {problem}", lit.value()),
+                        )
+                    }
+                }
+            } else {
+                cx.error_at(lit.span(), format!("`{what}(...)` here lists field names, not SQL keys; SQL keys go in a struct-level `index(...)`"));
+            }
+        } else {
+            let ident = syn::Ident::parse_any(&content)?;
+            let name = ident.to_string();
+            let span = ident.span();
+            let flag = !content.peek(Token![=]) && !content.peek(syn::token::Paren);
+            let allowed = match place {
+                Place::Field => FIELD_INDEX_OPTIONS,
+                Place::Struct => STRUCT_INDEX_OPTIONS,
+                Place::FieldUnique | Place::StructUnique => UNIQUE_OPTIONS,
+            };
+            let is_option = FIELD_INDEX_OPTIONS.contains(&name.as_str());
+            if is_option
+                && !(flag
+                    && matches!(
+                        name.as_str(),
+                        "name" | "where" | "method" | "opclass" | "include"
+                    ))
+            {
+                if !allowed.contains(&name.as_str()) {
+                    cx.error_at(
+                        span,
+                        format!("`{name}` does not apply to `{what}(...)` here"),
+                    );
+                    skip_content_value(&content)?;
+                } else {
+                    index_option(cx, &content, &name, span, &mut options)?;
+                }
+            } else if flag && matches!(place, Place::Struct | Place::StructUnique) {
+                options.keys.push(IndexItem::Field(
+                    syn::ext::IdentExt::unraw(&ident).to_string(),
+                    span,
+                ));
+            } else {
+                let expected = match place {
+                    Place::Field => "name, unique, nulls_not_distinct, where, method, include(...), desc, nulls_first, nulls_last, opclass",
+                    Place::FieldUnique => "name, nulls_not_distinct",
+                    Place::Struct => "field names, \"SQL keys\", name, unique, nulls_not_distinct, where, method, include(...)",
+                    Place::StructUnique => "field names, name, nulls_not_distinct",
+                };
+                cx.error_at(
+                    span,
+                    format!("unknown `{what}(...)` option `{name}`; expected {expected}"),
+                );
+                skip_content_value(&content)?;
+            }
+        }
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(options)
+}
+
+fn skip_content_value(content: syn::parse::ParseStream) -> syn::Result<()> {
+    if content.peek(Token![=]) {
+        content.parse::<Token![=]>()?;
+        content.parse::<Expr>()?;
+    } else if content.peek(syn::token::Paren) {
+        content.parse::<proc_macro2::Group>()?;
+    }
+    Ok(())
+}
+
+fn content_string(
+    cx: &Ctxt,
+    content: syn::parse::ParseStream,
+    name: &str,
+    span: Span,
+) -> syn::Result<Option<String>> {
+    if !content.peek(Token![=]) {
+        cx.error_at(
+            span,
+            format!("`{name}` needs a value, e.g. `{name} = \"...\"`"),
+        );
+        return Ok(None);
+    }
+    content.parse::<Token![=]>()?;
+    let expr: Expr = content.parse()?;
+    match &expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) if !s.value().trim().is_empty() => Ok(Some(s.value())),
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => {
+            cx.error_at(s.span(), format!("`{name}` cannot be empty"));
+            Ok(None)
+        }
+        other => {
+            cx.error_spanned_by(
+                other,
+                format!("expected a string for `{name}`, e.g. `{name} = \"...\"`"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn index_option(
+    cx: &Ctxt,
+    content: syn::parse::ParseStream,
+    name: &str,
+    span: Span,
+    options: &mut IndexOptions,
+) -> syn::Result<()> {
+    match name {
+        "name" => options.name = content_string(cx, content, name, span)?,
+        "where" => options.predicate = content_string(cx, content, name, span)?,
+        "opclass" => options.opclass = content_string(cx, content, name, span)?,
+        "method" => {
+            if let Some(method) = content_string(cx, content, name, span)? {
+                options.method = Some(method.trim().to_ascii_lowercase());
+            }
+        }
+        "include" => {
+            if !content.peek(syn::token::Paren) {
+                cx.error_at(span, "`include` lists columns: `include(a, b)`");
+                return skip_content_value(content);
+            }
+            let inner;
+            syn::parenthesized!(inner in content);
+            let names =
+                syn::punctuated::Punctuated::<syn::Ident, Token![,]>::parse_terminated_with(
+                    &inner,
+                    syn::Ident::parse_any,
+                )?;
+            for ident in names {
+                options
+                    .include
+                    .push((syn::ext::IdentExt::unraw(&ident).to_string(), ident.span()));
+            }
+        }
+        "unique" | "desc" | "asc" | "nulls_first" | "nulls_last" | "nulls_not_distinct" => {
+            if content.peek(Token![=]) || content.peek(syn::token::Paren) {
+                cx.error_at(span, format!("`{name}` is a flag and takes no value"));
+                return skip_content_value(content);
+            }
+            match name {
+                "unique" => options.unique = true,
+                "desc" => options.descending = true,
+                "asc" => options.descending = false,
+                "nulls_first" => options.nulls_first = Some(true),
+                "nulls_last" => options.nulls_first = Some(false),
+                _ => options.nulls_not_distinct = Some(span),
+            }
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -724,6 +1309,7 @@ fn composite(
         key: meta.path.span(),
         name: None,
         columns: Vec::new(),
+        options: IndexOptions::default(),
     };
     // `index()` is reported by the checks as an empty list, not as a syntax error.
     let empty = meta
@@ -733,6 +1319,26 @@ fn composite(
         .is_ok_and(|g| g.stream().is_empty());
     if empty {
         meta.input.parse::<proc_macro2::Group>()?;
+        out.push(composite);
+        return Ok(());
+    }
+    if kind != CompositeKind::PrimaryKey {
+        let place = if kind == CompositeKind::Index {
+            Place::Struct
+        } else {
+            Place::StructUnique
+        };
+        let options = index_options(cx, meta, place)?;
+        composite.name = options.name.clone();
+        composite.columns = options
+            .keys
+            .iter()
+            .filter_map(|k| match k {
+                IndexItem::Field(name, span) => Some((name.clone(), *span)),
+                IndexItem::Sql(..) => None,
+            })
+            .collect();
+        composite.options = options;
         out.push(composite);
         return Ok(());
     }

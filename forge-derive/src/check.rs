@@ -23,6 +23,11 @@ pub fn entity(cx: &Ctxt, entity: &Entity) {
         check_bounds_leave_room(cx, field);
         check_primary_key_not_option(cx, field);
         check_identity_without_default(cx, field);
+        check_one_numbering(cx, field);
+        check_generated_alone(cx, field);
+        check_precision(cx, field);
+        check_foreign_key_options_need_reference(cx, field);
+        check_field_index_options(cx, field);
     }
     check_primary_key_declared_once(cx, entity);
     check_column_names_unique(cx, entity);
@@ -32,6 +37,7 @@ pub fn entity(cx: &Ctxt, entity: &Entity) {
 pub fn pg_enum(cx: &Ctxt, def: &PgEnumDef) {
     check_enum_has_variants(cx, def);
     check_enum_labels(cx, def);
+    check_enum_renames(cx, def);
 }
 
 /// A table without columns is almost certainly a mistake (every field skipped).
@@ -52,9 +58,11 @@ fn check_names_not_empty(cx: &Ctxt, entity: &Entity) {
     ];
     for field in &entity.fields {
         slots.push(("column", field.attrs.column.slot()));
-        slots.push(("sql_type", field.attrs.sql_type.slot()));
         slots.push(("check", field.attrs.check.slot()));
         slots.push(("default", field.attrs.default.slot()));
+        slots.push(("collation", field.attrs.collation.slot()));
+        slots.push(("generated", field.attrs.generated.slot()));
+        slots.push(("fk_name", field.attrs.fk_name.slot()));
     }
     for (name, slot) in slots {
         if let Some(slot) = slot.filter(|s| s.value.trim().is_empty()) {
@@ -213,6 +221,126 @@ fn check_identity_without_default(cx: &Ctxt, field: &Field) {
     }
 }
 
+/// A column is numbered one way: a serial's sequence or an identity.
+fn check_one_numbering(cx: &Ctxt, field: &Field) {
+    let a = &field.attrs;
+    let serial_type = a.sql_type.get().is_some_and(|t| t.serial);
+    if let (true, Some(key)) = (a.identity.is_set(), a.serial.key()) {
+        cx.error_at(
+            key,
+            "`serial` cannot be combined with `identity`: a column is numbered by one sequence; prefer `identity` for new tables",
+        );
+    }
+    if let (true, Some(slot)) = (
+        a.identity.is_set() || a.serial.is_set(),
+        a.sql_type.slot().filter(|_| serial_type),
+    ) {
+        cx.error_at(
+            slot.value_span,
+            "this `sql_type` is already a serial; drop `serial`/`identity` or give an integer type",
+        );
+    }
+    if let (true, Some(key)) = (a.serial.is_set() || serial_type, a.default.key()) {
+        cx.error_at(
+            key,
+            "`default` cannot be combined with a serial column: its sequence gives the default",
+        );
+    }
+}
+
+/// A generated column computes its value: no default, identity or serial beside it.
+fn check_generated_alone(cx: &Ctxt, field: &Field) {
+    let a = &field.attrs;
+    if !a.generated.is_set() {
+        return;
+    }
+    for (name, key) in [
+        ("default", a.default.key()),
+        ("identity", a.identity.key()),
+        ("serial", a.serial.key()),
+    ] {
+        if let Some(key) = key {
+            cx.error_at(
+                key,
+                format!(
+                    "`{name}` cannot be combined with `generated`: the expression gives the value"
+                ),
+            );
+        }
+    }
+}
+
+/// `precision`/`scale`: the scale belongs to a precision and fits in it;
+/// with `sql_type` they belong in the type's text.
+fn check_precision(cx: &Ctxt, field: &Field) {
+    let a = &field.attrs;
+    if a.sql_type.is_set() {
+        for (name, key) in [("precision", a.precision.key()), ("scale", a.scale.key())] {
+            if let Some(key) = key {
+                cx.error_at(
+                    key,
+                    format!("`{name}` cannot be combined with `sql_type`; write it in the SQL type, e.g. `sql_type = \"numeric(10,2)\"`"),
+                );
+            }
+        }
+        return;
+    }
+    match (a.precision.slot(), a.scale.slot()) {
+        (None, Some(scale)) => cx.error_at(
+            scale.key,
+            "`scale` needs a `precision`: `precision = 10, scale = 2` is numeric(10,2)",
+        ),
+        (Some(p), Some(s)) if s.value > p.value => cx.error_at(
+            s.value_span,
+            format!("the scale {} is larger than the precision {}; a numeric's scale is at most its precision", s.value, p.value),
+        ),
+        (Some(p), _) if p.value > 1000 => cx.error_at(
+            p.value_span,
+            "a precision is at most 1000 (numeric) or 6 (time types)",
+        ),
+        _ => {}
+    }
+}
+
+/// `fk_name`, `deferrable` and `match` describe a foreign key.
+fn check_foreign_key_options_need_reference(cx: &Ctxt, field: &Field) {
+    let a = &field.attrs;
+    if a.references.is_set() {
+        return;
+    }
+    for (name, key) in [
+        ("fk_name", a.fk_name.key()),
+        ("deferrable", a.deferrable.key()),
+        ("match", a.match_full.key()),
+    ] {
+        if let Some(key) = key {
+            cx.error_at(
+                key,
+                format!(
+                    "`{name}` needs a foreign key: add `references = OtherTable` to this field"
+                ),
+            );
+        }
+    }
+}
+
+/// `nulls_not_distinct` only changes a unique index.
+fn check_field_index_options(cx: &Ctxt, field: &Field) {
+    if let Some(index) = field.attrs.index.get() {
+        if let (false, Some(span)) = (index.unique, index.nulls_not_distinct) {
+            cx.error_at(
+                span,
+                "`nulls_not_distinct` applies to a unique index: add `unique`",
+            );
+        }
+        for (name, span) in &index.include {
+            if field.column_name() == *name || field.ident == name {
+                cx.error_at(*span, "an index does not INCLUDE its own key column");
+            }
+        }
+    }
+}
+
 /// The primary key is declared in one place: on its fields, or once on the
 /// struct with `primary_key(a, b)` (a composite key), never both.
 fn check_primary_key_declared_once(cx: &Ctxt, entity: &Entity) {
@@ -278,11 +406,43 @@ fn column_span(field: &Field) -> proc_macro2::Span {
 fn check_composites(cx: &Ctxt, entity: &Entity) {
     for composite in &entity.attrs.composites {
         let keyword = composite.kind.keyword();
-        if composite.columns.is_empty() {
+        let keys = if composite.kind == CompositeKind::Index {
+            composite.options.keys.len()
+        } else {
+            composite.columns.len()
+        };
+        if keys == 0 && !composite.options.rejected_keys {
             cx.error_at(
                 composite.key,
                 format!("`{keyword}(...)` needs at least one column"),
             );
+        }
+        if let (false, Some(span)) = (
+            composite.options.unique || composite.kind == CompositeKind::Unique,
+            composite.options.nulls_not_distinct,
+        ) {
+            cx.error_at(
+                span,
+                "`nulls_not_distinct` applies to a unique index: add `unique`",
+            );
+        }
+        for item in &composite.options.keys {
+            if let crate::attr::IndexItem::Sql(spec, span) = item {
+                if let crate::index_key::Target::Column(column) = &spec.target {
+                    let known = entity.columns().any(|f| f.column_name() == *column);
+                    if !known && !entity.has_flatten() {
+                        cx.error_at(
+                            *span,
+                            format!("index key names column `{column}`, which this struct does not have; write an expression in parentheses"),
+                        );
+                    }
+                }
+            }
+        }
+        for (name, span) in &composite.options.include {
+            if matches!(resolve_column(entity, name), Resolved::Unknown) && !entity.has_flatten() {
+                cx.error_at(*span, format!("`include(...)` names `{name}`, but this struct has no such field or column"));
+            }
         }
         let mut listed: Vec<String> = Vec::new();
         for (name, span) in &composite.columns {
@@ -378,5 +538,31 @@ fn check_enum_labels(cx: &Ctxt, def: &PgEnumDef) {
     }
     if let Some(slot) = def.attrs.name.slot().filter(|s| s.value.trim().is_empty()) {
         cx.error_at(slot.value_span, "`name` cannot be empty");
+    }
+}
+
+/// A label's earlier name is renamed in place; it cannot be a label in use
+/// (that would rename one variant into another) or the label itself.
+fn check_enum_renames(cx: &Ctxt, def: &PgEnumDef) {
+    let labels: Vec<String> = def.variants.iter().map(|v| v.label()).collect();
+    let mut seen: Vec<&str> = Vec::new();
+    for variant in &def.variants {
+        for slot in &variant.attrs.renamed_from {
+            let old = slot.value.as_str();
+            if old.is_empty() {
+                cx.error_at(slot.value_span, "`renamed_from` cannot be empty");
+            } else if labels.iter().any(|l| l == old) {
+                cx.error_at(
+                    slot.value_span,
+                    format!("\"{old}\" is a label of this enum now; `renamed_from` names a label the enum no longer has"),
+                );
+            } else if seen.contains(&old) {
+                cx.error_at(
+                    slot.value_span,
+                    format!("\"{old}\" is renamed twice; one earlier label becomes one variant"),
+                );
+            }
+            seen.push(old);
+        }
     }
 }

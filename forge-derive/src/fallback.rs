@@ -5,13 +5,14 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn entity(input: &syn::DeriveInput, table: &str) -> TokenStream {
+pub fn entity(input: &syn::DeriveInput, table: &str, key: TokenStream) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
         #[allow(unreachable_code)]
         const _: () = {
             impl #impl_generics ::forge::__private::EntityFields for #ident #ty_generics #where_clause {
+                type Key = #key;
                 fn columns() -> ::std::vec::Vec<::forge::__private::ColumnDefinition> {
                     ::core::unreachable!()
                 }

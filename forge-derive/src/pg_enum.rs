@@ -28,6 +28,13 @@ fn generate(def: &PgEnumDef) -> TokenStream {
     let ident = def.ident;
     let name = def.type_name();
     let labels: Vec<String> = def.variants.iter().map(|v| v.label()).collect();
+    let renames = def.variants.iter().flat_map(|v| {
+        let label = v.label();
+        v.attrs.renamed_from.iter().map(move |old| {
+            let old = &old.value;
+            quote! { (::std::string::String::from(#old), ::std::string::String::from(#label)) }
+        })
+    });
     quote! {
         #[doc(hidden)]
         #[allow(unused_qualifications, clippy::all)]
@@ -42,6 +49,7 @@ fn generate(def: &PgEnumDef) -> TokenStream {
                     ::core::option::Option::Some(::forge::__private::EnumType {
                         name: ::std::string::String::from(#name),
                         labels: ::std::vec![#(::std::string::String::from(#labels)),*],
+                        renamed_labels: ::std::vec![#(#renames),*],
                     })
                 }
             }

@@ -1,7 +1,12 @@
-//! Benchmark of autogenerate's database side: introspection of an N-table
-//! PostgreSQL schema plus the diff against the desired model, in the in-sync
-//! (no-op) case and against an empty database, with the number of catalog
-//! queries. Prints its figures; it is not a timed test.
+//! Benchmark of autogenerate's database side on an N-table PostgreSQL schema:
+//! the raw catalog reads (the queries and their rows, nothing else), then
+//! autogenerate's whole comparison (introspection, settling with the server
+//! what text cannot, the diff), in the in-sync (no-op) case and against an
+//! empty database, with the number of catalog queries and the ratio of the
+//! no-op to the raw reads. A second in-sync case gives every table a CHECK
+//! and a default PostgreSQL prints in its own spelling (`char_length(code)`
+//! is `char_length((code)::text)`), so the server settles one expression of
+//! each table on every run. Prints its figures; it is not a timed test.
 //!
 //! ```sh
 //! cargo bench -p forge-tests --bench autogenerate            # N = 100 and 1000
@@ -23,12 +28,12 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use forge::diff::diff;
-use forge::introspect::postgres::{introspect_with, QUERY_COUNT};
+use forge::autogenerate::compare;
+use forge::introspect::postgres::{introspect_with, query, QUERY_COUNT};
 use forge::introspect::IntrospectOptions;
 use forge::model::{
-    naming, Column, ColumnType, ForeignKey, Identity, Index, IndexKey, PrimaryKey, Schema, Table,
-    UniqueConstraint,
+    naming, CheckConstraint, Column, ColumnType, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
+    Schema, Table, UniqueConstraint,
 };
 use forge::render::postgres::schema_ddl;
 use forge_tests::{TempDir, TestDatabase};
@@ -81,6 +86,14 @@ async fn bench_size(n: usize, runs: usize) {
     no_op.print("in sync (no-op)");
     let from_empty = measure(&empty.url, &desired, &IntrospectOptions::default(), runs).await;
     from_empty.print("empty database");
+
+    // The same tables with a CHECK and a default the server spells otherwise.
+    let spelled = with_expressions(&desired);
+    let settled = TestDatabase::create().await;
+    settled.execute(&schema_ddl(&spelled)).await;
+    measure(&settled.url, &spelled, &IntrospectOptions::default(), runs)
+        .await
+        .print("in sync, one CHECK and one default per table settled by the server (no-op)");
     if let Ok(url) = std::env::var(format!("FORGE_BENCH_ALEMBIC_DB_{n}")) {
         let options = IntrospectOptions::default().ignoring("alembic_version");
         measure(&url, &desired, &options, runs)
@@ -89,12 +102,35 @@ async fn bench_size(n: usize, runs: usize) {
     }
 }
 
-/// Timings of one case: a connection is opened once (as a CLI run does) and
-/// introspection + diff repeated on it.
+/// Every table with a CHECK on its first varchar column and a default on it,
+/// both written as a model author would and printed otherwise by PostgreSQL.
+fn with_expressions(schema: &Schema) -> Schema {
+    let mut schema = schema.clone();
+    for table in &mut schema.tables {
+        let Some(column) = table
+            .columns
+            .iter_mut()
+            .find(|c| matches!(c.column_type, ColumnType::Varchar { .. }))
+        else {
+            continue;
+        };
+        column.default = Some("'new'".into());
+        let name = column.name.clone();
+        table.checks.push(CheckConstraint::new(
+            naming::check(&table.name, &name),
+            format!("char_length({name}) > 0"),
+        ));
+    }
+    schema
+}
+
+/// Timings of one case: a connection is opened once (as a CLI run does), and
+/// the raw catalog reads, introspection and autogenerate's comparison
+/// repeated on it.
 struct Measurement {
     connect: Duration,
+    raw: Vec<Duration>,
     introspect: Vec<Duration>,
-    diff: Vec<Duration>,
     total: Vec<Duration>,
     queries: usize,
     rows: usize,
@@ -114,8 +150,8 @@ async fn measure(
     let connect = started.elapsed();
     let mut m = Measurement {
         connect,
+        raw: Vec::new(),
         introspect: Vec::new(),
-        diff: Vec::new(),
         total: Vec::new(),
         queries: 0,
         rows: 0,
@@ -123,17 +159,27 @@ async fn measure(
     };
     for run in 0..=runs {
         let started = Instant::now();
+        query::fetch(&mut connection, "public", &[])
+            .await
+            .expect("catalog reads");
+        let raw = started.elapsed();
+
+        let started = Instant::now();
         let read = introspect_with(&mut connection, "public", options)
             .await
             .expect("introspect");
         let introspected = started.elapsed();
-        let changes = diff(desired, &read.schema);
+
+        let started = Instant::now();
+        let changes = compare(&mut connection, "public", options, desired)
+            .await
+            .expect("autogenerate's comparison");
         let total = started.elapsed();
         if run == 0 {
             continue; // warm-up
         }
+        m.raw.push(raw);
         m.introspect.push(introspected);
-        m.diff.push(total - introspected);
         m.total.push(total);
         m.queries = read.stats.queries;
         m.rows = read.stats.rows;
@@ -146,10 +192,23 @@ async fn measure(
 impl Measurement {
     fn print(&self, case: &str) {
         println!("  {case}:");
-        println!("    introspection + diff  {}", spread(&self.total));
-        println!("    introspection         {}", spread(&self.introspect));
-        println!("    diff                  {}", spread(&self.diff));
-        println!("    connect (once)        {}", seconds(self.connect));
+        println!("    raw catalog reads               {}", spread(&self.raw));
+        println!(
+            "    introspection (reads + parse)   {}",
+            spread(&self.introspect)
+        );
+        println!(
+            "    autogenerate (introspect + settle + diff) {}",
+            spread(&self.total)
+        );
+        println!(
+            "    autogenerate / raw catalog reads  {:.2}x (medians)",
+            median(&self.total).as_secs_f64() / median(&self.raw).as_secs_f64()
+        );
+        println!(
+            "    connect (once)                  {}",
+            seconds(self.connect)
+        );
         println!(
             "    catalog queries {} ({} rows), changes found {}",
             self.queries,
@@ -181,14 +240,20 @@ fn count_kinds(changes: &[forge::diff::Change]) -> String {
         .join(", ")
 }
 
-fn spread(samples: &[Duration]) -> String {
+fn median(samples: &[Duration]) -> Duration {
     let mut sorted = samples.to_vec();
     sorted.sort();
-    let median = if sorted.len() % 2 == 1 {
+    if sorted.len() % 2 == 1 {
         sorted[sorted.len() / 2]
     } else {
         (sorted[sorted.len() / 2 - 1] + sorted[sorted.len() / 2]) / 2
-    };
+    }
+}
+
+fn spread(samples: &[Duration]) -> String {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    let median = median(samples);
     format!(
         "{} ({}-{}) x{}",
         seconds(median),
@@ -249,7 +314,7 @@ fn peer_schema(n: usize) -> Result<Schema, String> {
 }
 
 /// The model of the tables SQLModel declares for the peer's schema.json:
-/// bigint keys are BIGSERIAL (read as identity by default), `str` is
+/// bigint keys are BIGSERIAL (a serial, as introspection reads it), `str` is
 /// varchar(n), `float` double precision, `datetime` timestamptz; PostgreSQL's
 /// default constraint names and SQLAlchemy's `ix_<table>_<column>` indexes.
 fn schema_from_peer(json: &serde_json::Value) -> Result<Schema, String> {
@@ -280,17 +345,17 @@ fn schema_from_peer(json: &serde_json::Value) -> Result<Schema, String> {
                 "int" => ColumnType::Integer,
                 "float" => ColumnType::Double,
                 "bool" => ColumnType::Boolean,
-                "datetime" => ColumnType::TimestampTz,
+                "datetime" => ColumnType::TIMESTAMPTZ,
                 "fk_uuid" => ColumnType::Uuid,
                 "fk_bigint" => ColumnType::BigInt,
                 other => return Err(format!("unknown column kind {other}")),
             };
             let cols = [column_name.as_str()];
             if c["unique"].as_bool() == Some(true) {
-                table.uniques.push(UniqueConstraint {
-                    name: naming::unique(&name, &cols),
-                    columns: vec![column_name.clone()],
-                });
+                table.uniques.push(UniqueConstraint::new(
+                    naming::unique(&name, &cols),
+                    &[column_name.as_str()],
+                ));
             }
             if c["index"].as_bool() == Some(true) {
                 table
@@ -330,31 +395,22 @@ fn key_column(kind: &str) -> Column {
         Column::new("id", ColumnType::Uuid, false)
     } else {
         let mut id = Column::new("id", ColumnType::BigInt, false);
-        id.identity = Some(Identity::ByDefault);
+        id.identity = Some(Identity::Serial);
         id
     }
 }
 
 fn plain_index(name: String, columns: &[&str]) -> Index {
-    Index {
-        name,
-        keys: columns.iter().map(|c| IndexKey::column(*c)).collect(),
-        unique: false,
-        predicate: None,
-        method: None,
-    }
+    Index::new(name, columns.iter().map(|c| IndexKey::column(*c)).collect())
 }
 
 fn foreign_key(table: &str, column: &str, target: &str) -> ForeignKey {
-    ForeignKey {
-        name: naming::foreign_key(table, &[column]),
-        columns: vec![column.to_string()],
-        referenced_table: target.to_string(),
-        referenced_columns: vec!["id".to_string()],
-        on_delete: Default::default(),
-        on_update: Default::default(),
-        deferrable: Default::default(),
-    }
+    ForeignKey::new(
+        naming::foreign_key(table, &[column]),
+        &[column],
+        target,
+        &["id"],
+    )
 }
 
 /// The same shape without the peer: a small deterministic generator (an LCG,
@@ -413,10 +469,10 @@ fn generated_schema(n: usize) -> Schema {
         table
             .columns
             .push(Column::new("code", ColumnType::varchar(64), false));
-        table.uniques.push(UniqueConstraint {
-            name: naming::unique(&name, &["code"]),
-            columns: vec!["code".into()],
-        });
+        table.uniques.push(UniqueConstraint::new(
+            naming::unique(&name, &["code"]),
+            &["code"],
+        ));
         let extra = 6 + next(7) - (table.columns.len() - 1);
         let start = next(POOL.len());
         for k in 0..extra {
@@ -426,7 +482,7 @@ fn generated_schema(n: usize) -> Schema {
                 "int" => ColumnType::Integer,
                 "float" => ColumnType::Double,
                 "bool" => ColumnType::Boolean,
-                _ => ColumnType::TimestampTz,
+                _ => ColumnType::TIMESTAMPTZ,
             };
             table
                 .columns
@@ -447,7 +503,7 @@ fn generated_schema(n: usize) -> Schema {
     }
     Schema {
         tables,
-        enums: Vec::new(),
+        ..Schema::default()
     }
     .normalized()
 }

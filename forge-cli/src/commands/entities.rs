@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use forge_core::model::{Column, IndexKey, Table};
+use forge_core::model::{Column, Table};
 use forge_core::registry;
 use serde::Serialize;
 
@@ -50,7 +50,7 @@ fn column_notes(table: &Table, column: &Column) -> Vec<String> {
     if table
         .indexes
         .iter()
-        .any(|i| matches!(i.keys.as_slice(), [IndexKey::Column { name: n, .. }] if n == name))
+        .any(|i| matches!(i.keys.as_slice(), [key] if key.column_name() == Some(name)))
     {
         notes.push("index".to_string());
     }

@@ -6,8 +6,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Identity, Index, PrimaryKey, Table,
-    UniqueConstraint,
+    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Identity, Index, PrimaryKey,
+    Sequence, Table, TableName, UniqueConstraint,
 };
 
 /// One schema change. The downgrade of a list of changes is the inverse of
@@ -15,6 +15,13 @@ use crate::model::{
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
+    /// `CREATE SCHEMA` for a PostgreSQL schema the models put tables in.
+    CreateSchema {
+        schema: String,
+    },
+    DropSchema {
+        schema: String,
+    },
     CreateEnum(EnumType),
     DropEnum(EnumType),
     /// `ALTER TYPE ... ADD VALUE`. `labels_before` and `columns` let the
@@ -25,6 +32,12 @@ pub enum Change {
         position: EnumValuePosition,
         labels_before: Vec<String>,
         columns: Vec<EnumColumn>,
+    },
+    /// `ALTER TYPE ... RENAME VALUE`: rows holding the label now hold the new one.
+    RenameEnumValue {
+        name: String,
+        from: String,
+        to: String,
     },
     /// Labels removed or reordered: the type is rebuilt and its columns cast
     /// through text (fails on rows that hold a removed label).
@@ -39,106 +52,146 @@ pub enum Change {
     CreateTable(Table),
     /// The whole table as it was, so the inverse recreates it.
     DropTable(Table),
+    /// A rename within the table's schema.
     RenameTable {
-        from: String,
-        to: String,
+        from: TableName,
+        to: TableName,
     },
     AddColumn {
-        table: String,
+        table: TableName,
         column: Column,
     },
     DropColumn {
-        table: String,
+        table: TableName,
         column: Column,
     },
     RenameColumn {
-        table: String,
+        table: TableName,
         from: String,
         to: String,
     },
+    /// A new type, a new collation, or both (`ALTER COLUMN ... TYPE ... COLLATE`:
+    /// PostgreSQL resets the collation on a type change, so both travel together).
     AlterColumnType {
-        table: String,
+        table: TableName,
         column: String,
         from: ColumnType,
         to: ColumnType,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from_collation: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_collation: Option<String>,
     },
     AlterColumnNullability {
-        table: String,
+        table: TableName,
         column: String,
         nullable: bool,
     },
     AlterColumnDefault {
-        table: String,
+        table: TableName,
         column: String,
         from: Option<String>,
         to: Option<String>,
     },
+    /// The column becomes generated, stops being generated, or computes
+    /// another expression: `from` and `to` are the whole column before and after.
+    AlterColumnGeneration {
+        table: TableName,
+        from: Box<Column>,
+        to: Box<Column>,
+    },
+    /// The column starts being numbered by the database (`to.identity`:
+    /// identity or serial).
+    AddIdentity {
+        table: TableName,
+        column: Column,
+    },
+    /// The column stops being numbered by the database (`column` as it was).
+    DropIdentity {
+        table: TableName,
+        column: Column,
+    },
+    /// `ALWAYS` <-> `BY DEFAULT` of an identity.
     AlterColumnIdentity {
-        table: String,
+        table: TableName,
         column: String,
-        from: Option<Identity>,
-        to: Option<Identity>,
+        from: Identity,
+        to: Identity,
+    },
+    /// The options (START, INCREMENT, ...) of an identity's sequence.
+    AlterColumnSequence {
+        table: TableName,
+        column: String,
+        column_type: ColumnType,
+        from: Option<Sequence>,
+        to: Option<Sequence>,
+    },
+    /// A serial or identity sequence named after an old table or column name.
+    RenameSequence {
+        table: TableName,
+        from: String,
+        to: String,
     },
     SetColumnComment {
-        table: String,
+        table: TableName,
         column: String,
         from: Option<String>,
         to: Option<String>,
     },
     SetTableComment {
-        table: String,
+        table: TableName,
         from: Option<String>,
         to: Option<String>,
     },
     AddPrimaryKey {
-        table: String,
+        table: TableName,
         primary_key: PrimaryKey,
     },
     DropPrimaryKey {
-        table: String,
+        table: TableName,
         primary_key: PrimaryKey,
     },
     CreateIndex {
-        table: String,
+        table: TableName,
         index: Index,
     },
     DropIndex {
-        table: String,
+        table: TableName,
         index: Index,
     },
     RenameIndex {
-        table: String,
+        table: TableName,
         from: String,
         to: String,
     },
     AddUnique {
-        table: String,
+        table: TableName,
         unique: UniqueConstraint,
     },
     DropUnique {
-        table: String,
+        table: TableName,
         unique: UniqueConstraint,
     },
     AddForeignKey {
-        table: String,
+        table: TableName,
         foreign_key: ForeignKey,
     },
     DropForeignKey {
-        table: String,
+        table: TableName,
         foreign_key: ForeignKey,
     },
     AddCheck {
-        table: String,
+        table: TableName,
         check: CheckConstraint,
     },
     DropCheck {
-        table: String,
+        table: TableName,
         check: CheckConstraint,
     },
     /// A primary key, unique, foreign key or check whose definition is
     /// unchanged but whose name differs (e.g. after a table rename).
     RenameConstraint {
-        table: String,
+        table: TableName,
         from: String,
         to: String,
     },
@@ -157,7 +210,7 @@ pub enum EnumValuePosition {
 /// changes: rebuilding the type casts it, dropping and restoring its default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnumColumn {
-    pub table: String,
+    pub table: TableName,
     pub column: String,
     pub array: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -169,6 +222,8 @@ impl Change {
     pub fn inverse(&self) -> Change {
         use Change::*;
         match self.clone() {
+            CreateSchema { schema } => DropSchema { schema },
+            DropSchema { schema } => CreateSchema { schema },
             CreateEnum(e) => DropEnum(e),
             DropEnum(e) => CreateEnum(e),
             AddEnumValue {
@@ -186,6 +241,11 @@ impl Change {
                     columns,
                 }
             }
+            RenameEnumValue { name, from, to } => RenameEnumValue {
+                name,
+                from: to,
+                to: from,
+            },
             RecreateEnum {
                 name,
                 from,
@@ -212,11 +272,15 @@ impl Change {
                 column,
                 from,
                 to,
+                from_collation,
+                to_collation,
             } => AlterColumnType {
                 table,
                 column,
                 from: to,
                 to: from,
+                from_collation: to_collation,
+                to_collation: from_collation,
             },
             AlterColumnNullability {
                 table,
@@ -238,6 +302,13 @@ impl Change {
                 from: to,
                 to: from,
             },
+            AlterColumnGeneration { table, from, to } => AlterColumnGeneration {
+                table,
+                from: to,
+                to: from,
+            },
+            AddIdentity { table, column } => DropIdentity { table, column },
+            DropIdentity { table, column } => AddIdentity { table, column },
             AlterColumnIdentity {
                 table,
                 column,
@@ -246,6 +317,24 @@ impl Change {
             } => AlterColumnIdentity {
                 table,
                 column,
+                from: to,
+                to: from,
+            },
+            AlterColumnSequence {
+                table,
+                column,
+                column_type,
+                from,
+                to,
+            } => AlterColumnSequence {
+                table,
+                column,
+                column_type,
+                from: to,
+                to: from,
+            },
+            RenameSequence { table, from, to } => RenameSequence {
+                table,
                 from: to,
                 to: from,
             },
@@ -289,11 +378,18 @@ impl Change {
     }
 
     /// The table the change is about, if it is about one.
-    pub fn table(&self) -> Option<&str> {
+    pub fn table(&self) -> Option<&TableName> {
         use Change::*;
         match self {
-            CreateEnum(_) | DropEnum(_) | AddEnumValue { .. } | RecreateEnum { .. } => None,
-            CreateTable(t) | DropTable(t) => Some(&t.name),
+            CreateSchema { .. }
+            | DropSchema { .. }
+            | CreateEnum(_)
+            | DropEnum(_)
+            | AddEnumValue { .. }
+            | RenameEnumValue { .. }
+            | RecreateEnum { .. }
+            | CreateTable(_)
+            | DropTable(_) => None,
             RenameTable { to, .. } => Some(to),
             AddColumn { table, .. }
             | DropColumn { table, .. }
@@ -301,7 +397,12 @@ impl Change {
             | AlterColumnType { table, .. }
             | AlterColumnNullability { table, .. }
             | AlterColumnDefault { table, .. }
+            | AlterColumnGeneration { table, .. }
+            | AddIdentity { table, .. }
+            | DropIdentity { table, .. }
             | AlterColumnIdentity { table, .. }
+            | AlterColumnSequence { table, .. }
+            | RenameSequence { table, .. }
             | SetColumnComment { table, .. }
             | SetTableComment { table, .. }
             | AddPrimaryKey { table, .. }
@@ -351,15 +452,36 @@ fn shown(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("none")
 }
 
+fn identity_name(identity: Option<Identity>) -> &'static str {
+    match identity {
+        None => "none",
+        Some(Identity::Always) => "always",
+        Some(Identity::ByDefault) => "by default",
+        Some(Identity::Serial) => "serial",
+    }
+}
+
+fn with_collation(column_type: &ColumnType, collation: &Option<String>) -> String {
+    match collation {
+        Some(c) => format!("{column_type} collate {c}"),
+        None => column_type.to_string(),
+    }
+}
+
 /// One line per change, as `migrate revision` prints it: `+` adds, `-`
 /// removes, `~` modifies.
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use Change::*;
         match self {
+            CreateSchema { schema } => write!(f, "+ schema {schema}"),
+            DropSchema { schema } => write!(f, "- schema {schema}"),
             CreateEnum(e) => write!(f, "+ enum {} ({})", e.name, e.labels.join(", ")),
             DropEnum(e) => write!(f, "- enum {}", e.name),
             AddEnumValue { name, value, .. } => write!(f, "+ enum value {name}.{value}"),
+            RenameEnumValue { name, from, to } => {
+                write!(f, "~ enum value {name}.{from} -> {name}.{to} (rename)")
+            }
             RecreateEnum { name, from, to, .. } => {
                 write!(
                     f,
@@ -368,9 +490,9 @@ impl fmt::Display for Change {
                     to.join(", ")
                 )
             }
-            CreateTable(t) => write!(f, "+ table {}", t.name),
-            DropTable(t) => write!(f, "- table {}", t.name),
-            RenameTable { from, to } => write!(f, "~ table {from} -> {to} (rename)"),
+            CreateTable(t) => write!(f, "+ table {}", t.qualified_name()),
+            DropTable(t) => write!(f, "- table {}", t.qualified_name()),
+            RenameTable { from, to } => write!(f, "~ table {from} -> {} (rename)", to.name),
             AddColumn { table, column } => write!(
                 f,
                 "+ column {table}.{}: {}",
@@ -385,7 +507,14 @@ impl fmt::Display for Change {
                 column,
                 from,
                 to,
-            } => write!(f, "~ column {table}.{column}: {from} -> {to}"),
+                from_collation,
+                to_collation,
+            } => write!(
+                f,
+                "~ column {table}.{column}: {} -> {}",
+                with_collation(from, from_collation),
+                with_collation(to, to_collation)
+            ),
             AlterColumnNullability {
                 table,
                 column,
@@ -411,24 +540,40 @@ impl fmt::Display for Change {
                     shown(to)
                 )
             }
+            AlterColumnGeneration { table, from, to } => write!(
+                f,
+                "~ column {table}.{}: generated {} -> {}",
+                to.name,
+                shown(&from.generated),
+                shown(&to.generated)
+            ),
+            AddIdentity { table, column } => write!(
+                f,
+                "~ column {table}.{}: identity none -> {}",
+                column.name,
+                identity_name(column.identity)
+            ),
+            DropIdentity { table, column } => write!(
+                f,
+                "~ column {table}.{}: identity {} -> none",
+                column.name,
+                identity_name(column.identity)
+            ),
             AlterColumnIdentity {
                 table,
                 column,
                 from,
                 to,
-            } => {
-                let name = |i: &Option<Identity>| match i {
-                    None => "none",
-                    Some(Identity::Always) => "always",
-                    Some(Identity::ByDefault) => "by default",
-                };
-                write!(
-                    f,
-                    "~ column {table}.{column}: identity {} -> {}",
-                    name(from),
-                    name(to)
-                )
+            } => write!(
+                f,
+                "~ column {table}.{column}: identity {} -> {}",
+                identity_name(Some(*from)),
+                identity_name(Some(*to))
+            ),
+            AlterColumnSequence { table, column, .. } => {
+                write!(f, "~ column {table}.{column}: identity options")
             }
+            RenameSequence { from, to, .. } => write!(f, "~ sequence {from} -> {to} (rename)"),
             SetColumnComment { table, column, .. } => {
                 write!(f, "~ comment on column {table}.{column}")
             }
@@ -448,7 +593,8 @@ impl fmt::Display for Change {
                 write!(
                     f,
                     "+ foreign key {} on {table} -> {}",
-                    foreign_key.name, foreign_key.referenced_table
+                    foreign_key.name,
+                    foreign_key.referenced()
                 )
             }
             DropForeignKey { foreign_key, .. } => write!(f, "- foreign key {}", foreign_key.name),

@@ -1,16 +1,67 @@
 //! When two definitions are "the same": the rules that keep autogenerate from
-//! reporting changes that are not there (expressions compared through
-//! [`normalize`], `btree` as the default index method, empty comments as none).
+//! reporting changes that are not there, without ever calling two different
+//! things equal. Expressions compare by their [`expression::key`], or through
+//! the server: `Settled` holds what PostgreSQL printed for the models'
+//! expressions (see `autogenerate`), which compares exactly with what it
+//! prints for the live database's.
 
-use crate::model::normalize::{comparison_key, default_expression};
-use crate::model::{CheckConstraint, ForeignKey, Index, IndexKey, PrimaryKey, UniqueConstraint};
+use crate::model::expression;
+use crate::model::{
+    CheckConstraint, Column, ForeignKey, Index, IndexKey, KeyTarget, PrimaryKey, Table,
+    UniqueConstraint,
+};
 
-pub(crate) fn same_default(a: &Option<String>, b: &Option<String>) -> bool {
-    match (a, b) {
+/// The desired table as PostgreSQL stores it, when the server was asked
+/// (names as in the model): the other side of every expression comparison.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Settled<'a> {
+    pub table: Option<&'a Table>,
+}
+
+impl<'a> Settled<'a> {
+    fn column(&self, name: &str) -> Option<&'a Column> {
+        self.table?.column(name)
+    }
+
+    fn check(&self, name: &str) -> Option<&'a CheckConstraint> {
+        self.table?.checks.iter().find(|c| c.name == name)
+    }
+
+    fn index(&self, name: &str) -> Option<&'a Index> {
+        self.table?.indexes.iter().find(|i| i.name == name)
+    }
+}
+
+/// `desired` (as written) and `live` (as the server prints it) are the same
+/// expression: alike by their keys, or the server prints `desired` as `live`.
+pub(crate) fn same_expression(desired: &str, settled: Option<&str>, live: &str) -> bool {
+    expression::same(desired, live) || settled.is_some_and(|s| expression::same(s, live))
+}
+
+fn same_optional_expression(
+    desired: &Option<String>,
+    settled: Option<&Option<String>>,
+    live: &Option<String>,
+) -> bool {
+    match (desired, live) {
         (None, None) => true,
-        (Some(a), Some(b)) => default_expression(a) == default_expression(b),
+        (Some(d), Some(l)) => same_expression(d, settled.and_then(|s| s.as_deref()), l),
         _ => false,
     }
+}
+
+pub(crate) fn same_default(desired: &Column, settled: Settled, live: &Column) -> bool {
+    let literal_cast = match (&desired.default, &live.default) {
+        (Some(d), Some(l)) => expression::same_default(d, l),
+        _ => false,
+    };
+    let settled = settled.column(&desired.name).map(|c| &c.default);
+    literal_cast || same_optional_expression(&desired.default, settled, &live.default)
+}
+
+pub(crate) fn same_generated(desired: &Column, settled: Settled, live: &Column) -> bool {
+    let settled = settled.column(&desired.name).map(|c| &c.generated);
+    same_optional_expression(&desired.generated, settled, &live.generated)
 }
 
 pub(crate) fn comment(value: &Option<String>) -> Option<&str> {
@@ -26,80 +77,72 @@ pub(crate) fn same_primary_key(a: &PrimaryKey, b: &PrimaryKey) -> bool {
 }
 
 pub(crate) fn same_unique(a: &UniqueConstraint, b: &UniqueConstraint) -> bool {
-    a.columns == b.columns
+    a.columns == b.columns && a.nulls_not_distinct == b.nulls_not_distinct
 }
 
+/// Same columns, target and behaviour. A live `NOT VALID` is the same
+/// constraint (validating it is the user's call, in a migration of their own).
 pub(crate) fn same_foreign_key(a: &ForeignKey, b: &ForeignKey) -> bool {
     a.columns == b.columns
+        && a.referenced_schema == b.referenced_schema
         && a.referenced_table == b.referenced_table
         && a.referenced_columns == b.referenced_columns
         && a.on_delete == b.on_delete
         && a.on_update == b.on_update
         && a.deferrable == b.deferrable
+        && a.match_type == b.match_type
 }
 
-pub(crate) fn same_check(a: &CheckConstraint, b: &CheckConstraint) -> bool {
-    comparison_key(&a.expression) == comparison_key(&b.expression)
+pub(crate) fn same_check(
+    desired: &CheckConstraint,
+    settled: Settled,
+    live: &CheckConstraint,
+) -> bool {
+    let settled = settled.check(&desired.name).map(|c| c.expression.as_str());
+    same_expression(&desired.expression, settled, &live.expression)
 }
 
-pub(crate) fn same_index(a: &Index, b: &Index) -> bool {
+pub(crate) fn same_index(desired: &Index, settled: Settled, live: &Index) -> bool {
+    let settled = settled.index(&desired.name);
     let method = |i: &Index| {
         i.method
             .as_deref()
             .map(str::to_ascii_lowercase)
             .filter(|m| m != "btree")
     };
-    let predicate = |i: &Index| i.predicate.as_deref().map(comparison_key);
-    a.unique == b.unique
-        && method(a) == method(b)
-        && predicate(a) == predicate(b)
-        && a.keys.len() == b.keys.len()
-        && a.keys.iter().zip(&b.keys).all(|(x, y)| same_key(x, y))
+    desired.unique == live.unique
+        && desired.nulls_not_distinct == live.nulls_not_distinct
+        && desired.include == live.include
+        && method(desired) == method(live)
+        && same_optional_expression(
+            &desired.predicate,
+            settled.map(|s| &s.predicate),
+            &live.predicate,
+        )
+        && desired.keys.len() == live.keys.len()
+        && desired.keys.iter().enumerate().all(|(i, d)| {
+            let settled = settled.and_then(|s| s.keys.get(i));
+            same_key(d, settled, &live.keys[i])
+        })
 }
 
-fn same_key(a: &IndexKey, b: &IndexKey) -> bool {
-    match (a, b) {
-        (
-            IndexKey::Column {
-                name: x,
-                descending: dx,
-            },
-            IndexKey::Column {
-                name: y,
-                descending: dy,
-            },
-        ) => x == y && dx == dy,
-        (
-            IndexKey::Expression {
-                expression: x,
-                descending: dx,
-            },
-            IndexKey::Expression {
-                expression: y,
-                descending: dy,
-            },
-        ) => dx == dy && comparison_key(x) == comparison_key(y),
-        // An expression that is just a column reads back as the column.
-        (
-            IndexKey::Column {
-                name,
-                descending: false,
-            },
-            IndexKey::Expression {
-                expression: e,
-                descending: false,
-            },
-        )
-        | (
-            IndexKey::Expression {
-                expression: e,
-                descending: false,
-            },
-            IndexKey::Column {
-                name,
-                descending: false,
-            },
-        ) => comparison_key(e) == comparison_key(name),
-        _ => false,
-    }
+fn same_key(desired: &IndexKey, settled: Option<&IndexKey>, live: &IndexKey) -> bool {
+    let target = match (&desired.target, &live.target) {
+        (KeyTarget::Column(a), KeyTarget::Column(b)) => a == b,
+        (KeyTarget::Expression(d), KeyTarget::Expression(l)) => {
+            let settled = settled.and_then(|s| match &s.target {
+                KeyTarget::Expression(e) => Some(e.as_str()),
+                KeyTarget::Column(_) => None,
+            });
+            same_expression(d, settled, l)
+        }
+        // An expression that is just a column is stored as the column.
+        (KeyTarget::Column(name), KeyTarget::Expression(e))
+        | (KeyTarget::Expression(e), KeyTarget::Column(name)) => expression::same(e, name),
+    };
+    let opclass = |k: &IndexKey| k.opclass.as_deref().map(str::to_ascii_lowercase);
+    target
+        && desired.descending == live.descending
+        && desired.nulls == live.nulls
+        && opclass(desired) == opclass(live)
 }

@@ -1,7 +1,8 @@
 //! Enum types: labels only ever appended or inserted become `ADD VALUE`s;
-//! anything else (a label removed or moved) rebuilds the type.
+//! anything else (a label removed or moved) rebuilds the type. Label renames
+//! the models ask for ran before (see `rename`).
 
-use crate::model::{EnumType, Schema};
+use crate::model::{EnumType, Schema, TableName};
 
 use super::change::{Change, EnumColumn, EnumValuePosition};
 
@@ -12,6 +13,10 @@ pub(crate) fn enum_changes(
     live: &EnumType,
     columns: Vec<EnumColumn>,
 ) -> Vec<Change> {
+    label_changes(desired, live, columns)
+}
+
+fn label_changes(desired: &EnumType, live: &EnumType, columns: Vec<EnumColumn>) -> Vec<Change> {
     if desired.labels == live.labels {
         return Vec::new();
     }
@@ -68,14 +73,15 @@ pub(crate) fn enum_changes(
 pub(crate) fn columns_using(
     schema: &Schema,
     name: &str,
-    gone: impl Fn(&str, &str) -> bool,
+    gone: impl Fn(&TableName, &str) -> bool,
 ) -> Vec<EnumColumn> {
     let mut out = Vec::new();
     for table in &schema.tables {
+        let table_name = table.qualified_name();
         for column in &table.columns {
-            if column.column_type.enum_name() == Some(name) && !gone(&table.name, &column.name) {
+            if column.column_type.enum_name() == Some(name) && !gone(&table_name, &column.name) {
                 out.push(EnumColumn {
-                    table: table.name.clone(),
+                    table: table_name.clone(),
                     column: column.name.clone(),
                     array: matches!(column.column_type, crate::model::ColumnType::Array { .. }),
                     default: column.default.clone(),

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::Table;
+use crate::model::{Table, TableName};
 
 use super::change::Change;
 
@@ -13,24 +13,26 @@ use super::change::Change;
 /// deferred to break cycles. `existing` names tables that are already there.
 pub(crate) fn create_plan(
     tables: &[&Table],
-    existing: &BTreeSet<String>,
+    existing: &BTreeSet<TableName>,
 ) -> (Vec<Change>, Vec<Change>) {
     let mut remaining: Vec<&Table> = tables.to_vec();
-    remaining.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut placed: BTreeSet<String> = BTreeSet::new();
+    remaining.sort_by_key(|t| t.qualified_name());
+    let mut placed: BTreeSet<TableName> = BTreeSet::new();
     let mut creates = Vec::new();
     let mut deferred = Vec::new();
-    let ready = |table: &Table, placed: &BTreeSet<String>| {
-        table.foreign_keys.iter().all(|fk| {
-            fk.referenced_table == table.name
-                || existing.contains(&fk.referenced_table)
-                || placed.contains(&fk.referenced_table)
-        })
+    let available = |table: &Table, target: &TableName, placed: &BTreeSet<TableName>| {
+        *target == table.qualified_name() || existing.contains(target) || placed.contains(target)
+    };
+    let ready = |table: &Table, placed: &BTreeSet<TableName>| {
+        table
+            .foreign_keys
+            .iter()
+            .all(|fk| available(table, &fk.referenced(), placed))
     };
     while !remaining.is_empty() {
         if let Some(i) = remaining.iter().position(|t| ready(t, &placed)) {
             let table = remaining.remove(i);
-            placed.insert(table.name.clone());
+            placed.insert(table.qualified_name());
             creates.push(Change::CreateTable(clean(table)));
             continue;
         }
@@ -38,19 +40,18 @@ pub(crate) fn create_plan(
         // yet created are added at the end.
         let table = remaining.remove(0);
         let mut now = clean(table);
-        let (inline, later): (Vec<_>, Vec<_>) = now.foreign_keys.drain(..).partition(|fk| {
-            fk.referenced_table == table.name
-                || existing.contains(&fk.referenced_table)
-                || placed.contains(&fk.referenced_table)
-        });
+        let (inline, later): (Vec<_>, Vec<_>) = now
+            .foreign_keys
+            .drain(..)
+            .partition(|fk| available(table, &fk.referenced(), &placed));
         now.foreign_keys = inline;
         for foreign_key in later {
             deferred.push(Change::AddForeignKey {
-                table: table.name.clone(),
+                table: table.qualified_name(),
                 foreign_key,
             });
         }
-        placed.insert(table.name.clone());
+        placed.insert(table.qualified_name());
         creates.push(Change::CreateTable(now));
     }
     (creates, deferred)
@@ -58,7 +59,7 @@ pub(crate) fn create_plan(
 
 /// Drops in an order PostgreSQL accepts: the foreign keys closing cycles first,
 /// then referencing tables before the tables they reference.
-pub(crate) fn drop_plan(tables: &[&Table], existing: &BTreeSet<String>) -> Vec<Change> {
+pub(crate) fn drop_plan(tables: &[&Table], existing: &BTreeSet<TableName>) -> Vec<Change> {
     let (creates, deferred) = create_plan(tables, existing);
     creates
         .iter()

@@ -2,37 +2,58 @@
 //! applied to a copy of the live schema so the rest of the diff compares the
 //! renamed table or column with its model instead of dropping and adding it.
 
-use crate::model::{IndexKey, Schema};
+use crate::model::{KeyTarget, Schema, TableName};
 
 use super::change::Change;
 
-/// Finds the table and column renames and returns them with the live schema
-/// as it will be once they ran.
+/// Finds the table, column and enum label renames and returns them with the
+/// live schema as it will be once they ran.
 pub(crate) fn apply_renames(desired: &Schema, live: &Schema) -> (Vec<Change>, Schema) {
     let mut live = live.clone();
     let mut changes = Vec::new();
 
-    for table in &desired.tables {
-        if live.table(&table.name).is_some() {
-            continue;
-        }
-        // Only when the old name exists live and no model claims it any more.
-        let old = table
-            .renamed_from
-            .iter()
-            .find(|old| live.table(old).is_some() && desired.table(old).is_none());
-        if let Some(old) = old {
-            changes.push(Change::RenameTable {
-                from: old.clone(),
-                to: table.name.clone(),
-            });
-            rename_table(&mut live, old, &table.name);
+    for e in &desired.enums {
+        for (old, new) in &e.renamed_labels {
+            let Some(live_enum) = live.enums.iter_mut().find(|l| l.name == e.name) else {
+                continue;
+            };
+            // Only when the old label exists live and no model keeps it.
+            let applies = live_enum.labels.contains(old)
+                && !live_enum.labels.contains(new)
+                && !e.labels.contains(old)
+                && e.labels.contains(new);
+            if applies {
+                changes.push(Change::RenameEnumValue {
+                    name: e.name.clone(),
+                    from: old.clone(),
+                    to: new.clone(),
+                });
+                rename_label(&mut live, &e.name, old, new);
+            }
         }
     }
 
     for table in &desired.tables {
+        let schema = table.schema.as_deref();
+        if live.table_in(schema, &table.name).is_some() {
+            continue;
+        }
+        // Only when the old name exists live and no model claims it any more.
+        let old = table.renamed_from.iter().find(|old| {
+            live.table_in(schema, old).is_some() && desired.table_in(schema, old).is_none()
+        });
+        if let Some(old) = old {
+            let from = TableName::new(schema, old.as_str());
+            let to = table.qualified_name();
+            rename_table(&mut live, &from, &to);
+            changes.push(Change::RenameTable { from, to });
+        }
+    }
+
+    for table in &desired.tables {
+        let name = table.qualified_name();
         for column in &table.columns {
-            let Some(live_table) = live.table(&table.name) else {
+            let Some(live_table) = live.table_named(&name) else {
                 break;
             };
             if live_table.column(&column.name).is_some() {
@@ -45,11 +66,11 @@ pub(crate) fn apply_renames(desired: &Schema, live: &Schema) -> (Vec<Change>, Sc
                 .cloned();
             if let Some(old) = old {
                 changes.push(Change::RenameColumn {
-                    table: table.name.clone(),
+                    table: name.clone(),
                     from: old.clone(),
                     to: column.name.clone(),
                 });
-                rename_column(&mut live, &table.name, &old, &column.name);
+                rename_column(&mut live, &name, &old, &column.name);
             }
         }
     }
@@ -57,14 +78,53 @@ pub(crate) fn apply_renames(desired: &Schema, live: &Schema) -> (Vec<Change>, Sc
     (changes, live)
 }
 
-fn rename_table(schema: &mut Schema, from: &str, to: &str) {
+/// What PostgreSQL does on `RENAME VALUE`: the type's label, and every value
+/// of it, which expressions print as `'label'::type`.
+fn rename_label(schema: &mut Schema, name: &str, from: &str, to: &str) {
+    for e in schema.enums.iter_mut().filter(|e| e.name == name) {
+        for label in &mut e.labels {
+            if label == from {
+                *label = to.to_string();
+            }
+        }
+    }
+    let literal = |label: &str| format!("'{}'", label.replace('\'', "''"));
+    let casts = |label: &str| {
+        [
+            format!("{}::{name}", literal(label)),
+            format!("{}::\"{}\"", literal(label), name.replace('"', "\"\"")),
+        ]
+    };
+    let rewrite = |text: &mut String| {
+        for (old, new) in casts(from).iter().zip(casts(to)) {
+            *text = text.replace(old.as_str(), &new);
+        }
+    };
     for table in &mut schema.tables {
-        if table.name == from {
-            table.name = to.to_string();
+        for column in &mut table.columns {
+            if let Some(default) = &mut column.default {
+                rewrite(default);
+            }
+        }
+        for check in &mut table.checks {
+            rewrite(&mut check.expression);
+        }
+        for index in &mut table.indexes {
+            if let Some(p) = &mut index.predicate {
+                rewrite(p);
+            }
+        }
+    }
+}
+
+fn rename_table(schema: &mut Schema, from: &TableName, to: &TableName) {
+    for table in &mut schema.tables {
+        if table.qualified_name() == *from {
+            table.name = to.name.clone();
         }
         for fk in &mut table.foreign_keys {
-            if fk.referenced_table == from {
-                fk.referenced_table = to.to_string();
+            if fk.referenced() == *from {
+                fk.referenced_table = to.name.clone();
             }
         }
     }
@@ -72,7 +132,7 @@ fn rename_table(schema: &mut Schema, from: &str, to: &str) {
 
 /// What PostgreSQL does on `RENAME COLUMN`: every key, constraint and
 /// expression of the table now names the new column.
-fn rename_column(schema: &mut Schema, table_name: &str, from: &str, to: &str) {
+fn rename_column(schema: &mut Schema, table_name: &TableName, from: &str, to: &str) {
     let swap = |name: &mut String| {
         if name == from {
             *name = to.to_string();
@@ -80,11 +140,11 @@ fn rename_column(schema: &mut Schema, table_name: &str, from: &str, to: &str) {
     };
     for table in &mut schema.tables {
         for fk in &mut table.foreign_keys {
-            if fk.referenced_table == table_name {
+            if fk.referenced() == *table_name {
                 fk.referenced_columns.iter_mut().for_each(swap);
             }
         }
-        if table.name != table_name {
+        if table.qualified_name() != *table_name {
             continue;
         }
         table.columns.iter_mut().for_each(|c| swap(&mut c.name));
@@ -100,11 +160,17 @@ fn rename_column(schema: &mut Schema, table_name: &str, from: &str, to: &str) {
         for check in &mut table.checks {
             check.expression = rename_identifier(&check.expression, from, to);
         }
+        for column in &mut table.columns {
+            if let Some(g) = &mut column.generated {
+                *g = rename_identifier(g, from, to);
+            }
+        }
         for index in &mut table.indexes {
+            index.include.iter_mut().for_each(swap);
             for key in &mut index.keys {
-                match key {
-                    IndexKey::Column { name, .. } => swap(name),
-                    IndexKey::Expression { expression, .. } => {
+                match &mut key.target {
+                    KeyTarget::Column(name) => swap(name),
+                    KeyTarget::Expression(expression) => {
                         *expression = rename_identifier(expression, from, to)
                     }
                 }
@@ -117,8 +183,11 @@ fn rename_column(schema: &mut Schema, table_name: &str, from: &str, to: &str) {
 }
 
 /// Replaces the identifier `from` (bare or double-quoted, outside string
-/// literals, as a whole word) with `to`.
-pub(crate) fn rename_identifier(expr: &str, from: &str, to: &str) -> String {
+/// literals, as a whole word) with `to`, quoted where PostgreSQL would need
+/// it. A bare word names its lowercase spelling (`Price` is `price`); a word
+/// called as a function or written as a type after `::` is no column.
+pub fn rename_identifier(expr: &str, from: &str, to: &str) -> String {
+    let to_bare = crate::model::expression::quote_ident(to);
     let mut out = String::with_capacity(expr.len());
     let chars: Vec<char> = expr.chars().collect();
     let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
@@ -164,9 +233,14 @@ pub(crate) fn rename_identifier(expr: &str, from: &str, to: &str) -> String {
                 .position(|&x| !is_word(x))
                 .map_or(chars.len(), |p| i + p);
             let word: String = chars[i..end].iter().collect();
-            // A qualified name (`t.col`) or function call is left alone unless it is the column.
-            if word == from && chars.get(end) != Some(&'(') {
-                out.push_str(to);
+            let mut j = i;
+            while j > 0 && chars[j - 1].is_whitespace() {
+                j -= 1;
+            }
+            let cast = j >= 2 && chars[j - 1] == ':' && chars[j - 2] == ':';
+            let call = chars[end..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
+            if word.to_lowercase() == from && !call && !cast {
+                out.push_str(&to_bare);
             } else {
                 out.push_str(&word);
             }
@@ -197,6 +271,12 @@ mod tests {
         assert_eq!(
             rename_identifier("x = 'it''s price'", "price", "cost"),
             "x = 'it''s price'"
+        );
+        // Unquoted words fold to lowercase; types and calls are no columns;
+        // a name that needs quotes gets them.
+        assert_eq!(
+            rename_identifier("Date > '2020-01-01'::date AND date(x) > 0", "date", "Day"),
+            "\"Day\" > '2020-01-01'::date AND date(x) > 0"
         );
     }
 }

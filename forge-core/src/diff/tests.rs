@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::model::{
-    naming, CheckConstraint, EnumType, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    ReferentialAction, UniqueConstraint,
+    naming, CheckConstraint, EnumType, ForeignKey, Identity, Index, IndexKey, MatchType,
+    PrimaryKey, ReferentialAction, Sequence, UniqueConstraint,
 };
 
 fn col(name: &str, t: ColumnType) -> Column {
@@ -32,15 +32,12 @@ fn users() -> Table {
 }
 
 fn fk(table: &str, column: &str, target: &str) -> ForeignKey {
-    ForeignKey {
-        name: naming::foreign_key(table, &[column]),
-        columns: vec![column.into()],
-        referenced_table: target.into(),
-        referenced_columns: vec!["id".into()],
-        on_delete: ReferentialAction::NoAction,
-        on_update: ReferentialAction::NoAction,
-        deferrable: Default::default(),
-    }
+    ForeignKey::new(
+        naming::foreign_key(table, &[column]),
+        &[column],
+        target,
+        &["id"],
+    )
 }
 
 fn orders() -> Table {
@@ -58,7 +55,7 @@ fn orders() -> Table {
 fn schema(tables: Vec<Table>) -> Schema {
     Schema {
         tables,
-        enums: vec![],
+        ..Schema::default()
     }
     .normalized()
 }
@@ -174,11 +171,26 @@ fn columns_are_added_dropped_and_altered() {
 }
 
 #[test]
-fn equal_defaults_in_different_spellings_are_no_change() {
+fn defaults_are_the_same_when_the_server_prints_them_the_same() {
     let mut d = users();
-    d.columns[1].default = Some("'a'".into());
+    d.columns[1].default = Some("lower('A')".into());
     let mut l = users();
+    l.columns[1].default = Some("lower('A'::text)".into());
+    // Text alone cannot tell: a cast may change meaning.
+    assert_eq!(
+        lines(&diff(&schema(vec![d.clone()]), &schema(vec![l.clone()]))),
+        ["~ column users.email: default lower('A'::text) -> lower('A')"]
+    );
+    // The server printed the model's default as the live one.
+    let settled = schema(vec![l.clone()]);
+    assert!(diff_settled(&schema(vec![d.clone()]), &schema(vec![l.clone()]), &settled).is_empty());
+    // A literal is converted to the column's type: its cast needs no server;
+    // nor do letter case, spacing and enclosing parentheses.
+    d.columns[1].default = Some("'a'".into());
     l.columns[1].default = Some("'a'::character varying".into());
+    assert!(diff(&schema(vec![d.clone()]), &schema(vec![l.clone()])).is_empty());
+    d.columns[1].default = Some("( LOWER('A'::TEXT) )".into());
+    l.columns[1].default = Some("lower('A'::text)".into());
     assert!(diff(&schema(vec![d]), &schema(vec![l])).is_empty());
 }
 
@@ -203,6 +215,160 @@ fn a_type_change_across_families_sets_the_default_aside() {
             "~ column users.email: default none -> 1",
         ],
     );
+}
+
+#[test]
+fn serial_and_identity_are_told_apart_and_sequences_follow_the_table() {
+    let mut serial = table("t", vec![col("id", ColumnType::Integer)]);
+    serial.columns[0].identity = Some(Identity::Serial);
+    let mut identity = serial.clone();
+    identity.columns[0].identity = Some(Identity::ByDefault);
+    // Serial to identity: the serial's default and sequence go, the identity comes.
+    check(
+        &schema(vec![identity.clone()]),
+        &schema(vec![serial.clone()]),
+        &[
+            "~ column t.id: identity serial -> none",
+            "~ column t.id: identity none -> by default",
+        ],
+    );
+    // Options of an identity, and a sequence left under an old table name.
+    let mut live = identity.clone();
+    live.columns[0].sequence = Some(Sequence {
+        name: Some("old_id_seq".into()),
+        ..Sequence::default()
+    });
+    let mut desired = identity.clone();
+    desired.columns[0].sequence = Some(Sequence {
+        start: Some(100),
+        increment: Some(1),
+        ..Sequence::default()
+    });
+    check(
+        &schema(vec![desired]),
+        &schema(vec![live.clone()]),
+        &[
+            "~ column t.id: identity options",
+            "~ sequence old_id_seq -> t_id_seq (rename)",
+        ],
+    );
+    // Explicit defaults are no options at all.
+    let mut defaults = identity;
+    defaults.columns[0].sequence = Some(Sequence {
+        start: Some(1),
+        min_value: Some(1),
+        max_value: Some(i32::MAX as i64),
+        ..Sequence::default()
+    });
+    live.columns[0].sequence = Some(Sequence {
+        name: Some("t_id_seq".into()),
+        ..Sequence::default()
+    });
+    assert!(diff(&schema(vec![defaults]), &schema(vec![live])).is_empty());
+}
+
+#[test]
+fn a_column_that_becomes_generated_is_recreated_with_what_uses_it() {
+    let mut l = table(
+        "t",
+        vec![
+            col("id", ColumnType::Uuid),
+            col("qty", ColumnType::Integer),
+            col("total", ColumnType::Integer),
+        ],
+    );
+    l.indexes
+        .push(Index::new("ix_t_total", vec![IndexKey::column("total")]));
+    l.checks
+        .push(CheckConstraint::new("t_total_check", "total >= 0"));
+    let mut d = l.clone();
+    d.columns[2].generated = Some("qty * 2".into());
+    check(
+        &schema(vec![d.clone()]),
+        &schema(vec![l.clone()]),
+        &[
+            "- check t_total_check",
+            "- index ix_t_total",
+            "~ column t.total: generated none -> qty * 2",
+            "+ index ix_t_total on t",
+            "+ check t_total_check on t",
+        ],
+    );
+    // Back to a plain column: the inverse, in the same shape.
+    check(
+        &schema(vec![l]),
+        &schema(vec![d]),
+        &[
+            "- check t_total_check",
+            "- index ix_t_total",
+            "~ column t.total: generated qty * 2 -> none",
+            "+ index ix_t_total on t",
+            "+ check t_total_check on t",
+        ],
+    );
+}
+
+#[test]
+fn collation_changes_travel_with_the_type() {
+    let l = table(
+        "t",
+        vec![col("id", ColumnType::Uuid), col("code", ColumnType::Text)],
+    );
+    let mut d = l.clone();
+    d.columns[1].collation = Some("C".into());
+    check(
+        &schema(vec![d]),
+        &schema(vec![l]),
+        &["~ column t.code: text -> text collate C"],
+    );
+}
+
+#[test]
+fn foreign_key_options_and_names_are_part_of_the_key() {
+    let mut d = orders();
+    d.foreign_keys[0].match_type = MatchType::Full;
+    check(
+        &schema(vec![users(), d]),
+        &schema(vec![users(), orders()]),
+        &[
+            "- foreign key orders_user_id_fkey",
+            "+ foreign key orders_user_id_fkey on orders -> users",
+        ],
+    );
+    // A named key is the same key under another name: renamed.
+    let mut named = orders();
+    named.foreign_keys[0].name = "orders_owner".into();
+    check(
+        &schema(vec![users(), named]),
+        &schema(vec![users(), orders()]),
+        &["~ constraint orders_user_id_fkey -> orders_owner on orders (rename)"],
+    );
+}
+
+#[test]
+fn tables_of_another_schema_come_with_their_schema() {
+    let mut invoices = table("invoices", vec![col("id", ColumnType::Uuid)]);
+    invoices.schema = Some("billing".into());
+    let mut o = orders();
+    o.foreign_keys[0].referenced_schema = Some("billing".into());
+    o.foreign_keys[0].referenced_table = "invoices".into();
+    let desired = schema(vec![invoices, o]);
+    check(
+        &desired,
+        &Schema::default(),
+        &[
+            "+ schema billing",
+            "+ table billing.invoices",
+            "+ table orders",
+        ],
+    );
+    // A table of the same name in the default schema is another table.
+    let mut local = table("invoices", vec![col("id", ColumnType::Uuid)]);
+    local.comment = Some("local".into());
+    let mut with_local = desired.clone();
+    with_local.tables.push(local);
+    with_local.normalize();
+    check(&with_local, &desired, &["+ table invoices"]);
 }
 
 #[test]
@@ -251,23 +417,17 @@ fn renamed_from_renames_a_table_and_its_constraints() {
 #[test]
 fn renamed_from_renames_a_column_and_its_index() {
     let mut l = users();
-    l.indexes.push(Index {
-        name: "ix_users_email".into(),
-        keys: vec![IndexKey::column("email")],
-        unique: false,
-        predicate: None,
-        method: None,
-    });
+    l.indexes.push(Index::new(
+        "ix_users_email",
+        vec![IndexKey::column("email")],
+    ));
     let mut d = users();
     d.columns[1].name = "email_address".into();
     d.columns[1].renamed_from = vec!["email".into()];
-    d.indexes.push(Index {
-        name: "ix_users_email_address".into(),
-        keys: vec![IndexKey::column("email_address")],
-        unique: false,
-        predicate: None,
-        method: None,
-    });
+    d.indexes.push(Index::new(
+        "ix_users_email_address",
+        vec![IndexKey::column("email_address")],
+    ));
     check(
         &schema(vec![d]),
         &schema(vec![l]),
@@ -299,16 +459,11 @@ fn renamed_from_is_ignored_when_the_new_name_exists_or_the_old_is_gone() {
 fn indexes_and_uniques_are_created_and_dropped() {
     let mut d = users();
     d.indexes.push(Index {
-        name: "ix_users_email".into(),
-        keys: vec![IndexKey::column("email")],
-        unique: false,
         predicate: Some("email IS NOT NULL".into()),
-        method: None,
+        ..Index::new("ix_users_email", vec![IndexKey::column("email")])
     });
-    d.uniques.push(UniqueConstraint {
-        name: "users_email_key".into(),
-        columns: vec!["email".into()],
-    });
+    d.uniques
+        .push(UniqueConstraint::new("users_email_key", &["email"]));
     check(
         &schema(vec![d.clone()]),
         &schema(vec![users()]),
@@ -330,20 +485,28 @@ fn indexes_and_uniques_are_created_and_dropped() {
 }
 
 #[test]
-fn a_changed_check_is_dropped_and_added_and_rewrites_compare_equal() {
+fn a_changed_check_is_dropped_and_added_and_server_rewrites_compare_equal() {
     let with = |e: &str| {
         let mut t = users();
-        t.checks.push(CheckConstraint {
-            name: "users_email_check".into(),
-            expression: e.into(),
-        });
+        t.checks.push(CheckConstraint::new("users_email_check", e));
         t
     };
-    assert!(diff(
+    let printed = schema(vec![with("char_length((email)::text) > 3")]);
+    assert!(diff_settled(
         &schema(vec![with("char_length(email) > 3")]),
-        &schema(vec![with("(char_length((email)::text) > 3)")])
+        &printed,
+        &printed
     )
     .is_empty());
+    // Never equal by dropping parentheses: precedence is meaning.
+    assert_eq!(
+        diff(
+            &schema(vec![with("(a AND b) OR c")]),
+            &schema(vec![with("a AND (b OR c)")])
+        )
+        .len(),
+        2
+    );
     check(
         &schema(vec![with("char_length(email) > 5")]),
         &schema(vec![with("char_length(email) > 3")]),
@@ -405,10 +568,7 @@ fn comments_change() {
 }
 
 fn status(labels: &[&str]) -> EnumType {
-    EnumType {
-        name: "status".into(),
-        labels: labels.iter().map(|l| l.to_string()).collect(),
-    }
+    EnumType::new("status", labels)
 }
 
 fn with_status(labels: &[&str]) -> Schema {
@@ -430,6 +590,7 @@ fn with_status(labels: &[&str]) -> Schema {
     Schema {
         tables: vec![t],
         enums: vec![status(labels)],
+        namespaces: vec![],
     }
 }
 
@@ -486,7 +647,7 @@ fn enum_values_are_appended_or_inserted_in_place() {
             assert_eq!(
                 columns,
                 [EnumColumn {
-                    table: "t".into(),
+                    table: TableName::bare("t"),
                     column: "s".into(),
                     array: false,
                     default: Some("'a'".into())
@@ -495,6 +656,19 @@ fn enum_values_are_appended_or_inserted_in_place() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_renamed_label_is_renamed_in_place() {
+    let mut desired = with_status(&["a", "closed"]);
+    desired.enums[0].renamed_labels = vec![("b".into(), "closed".into())];
+    check(
+        &desired,
+        &with_status(&["a", "b"]),
+        &["~ enum value status.b -> status.closed (rename)"],
+    );
+    // Once renamed, the note is spent.
+    assert!(diff(&desired, &with_status(&["a", "closed"])).is_empty());
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! The definitions an entity hands to the registry, and how one becomes a
-//! [`Table`] of the schema model (constraint names follow [`naming`]).
+//! [`Table`] of the schema model (constraint names follow [`naming`] unless
+//! the model names them).
 
-use crate::model::normalize;
 use crate::model::{
-    naming, CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Index, IndexKey, PrimaryKey,
-    ReferentialAction, Table, UniqueConstraint,
+    naming, CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Identity, Index,
+    IndexKey, MatchType, PrimaryKey, ReferentialAction, Sequence, Table, UniqueConstraint,
 };
 
 use super::EntityFields;
@@ -17,14 +17,24 @@ pub struct ColumnDefinition {
     pub nullable: bool,
     /// Server default, as written in the model (`default = "now()"`).
     pub default: Option<String>,
-    pub identity: Option<crate::model::Identity>,
+    pub identity: Option<Identity>,
+    /// Identity options (`identity(start = 100)`), as written.
+    pub sequence: Option<Sequence>,
+    pub collation: Option<String>,
+    /// `GENERATED ALWAYS AS (expression) STORED`.
+    pub generated: Option<String>,
     pub comment: Option<String>,
     pub renamed_from: Vec<String>,
     pub primary_key: bool,
-    pub index: bool,
-    pub unique: bool,
-    /// CHECK expressions (from `gt`/`ge`/`lt`/`le`/`check`), in attribute order.
+    /// A single-column index (`index` / `index(...)`); its keys name this column.
+    pub index: Option<IndexDefinition>,
+    /// A single-column unique constraint (`unique` / `unique(...)`).
+    pub unique: Option<UniqueDefinition>,
+    /// CHECK expressions (from `gt`/`ge`/`lt`/`le`/`check = "..."`), in
+    /// attribute order: one constraint named `<table>_<column>_check`.
     pub checks: Vec<String>,
+    /// CHECKs with a name of their own (`check(name = "...", expr = "...")`).
+    pub named_checks: Vec<CheckDefinition>,
     pub references: Option<Reference>,
     pub enum_type: Option<EnumType>,
 }
@@ -33,18 +43,114 @@ pub struct ColumnDefinition {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reference {
     pub table: &'static str,
+    /// The target's PostgreSQL schema (`None`: the default one).
+    pub schema: Option<&'static str>,
     /// Target columns; empty means the target's primary key (resolved by the registry).
     pub columns: Vec<String>,
     pub on_delete: ReferentialAction,
     pub on_update: ReferentialAction,
+    /// The constraint's name; `None`: `<table>_<column>_fkey`.
+    pub name: Option<String>,
+    pub deferrable: Deferrable,
+    pub match_type: MatchType,
 }
 
-/// A struct-level `index(...)` or `unique(...)` over several columns.
+impl Reference {
+    /// A reference to `table`'s primary key with the default options.
+    pub fn to(table: &'static str) -> Self {
+        Reference {
+            table,
+            schema: None,
+            columns: Vec::new(),
+            on_delete: ReferentialAction::NoAction,
+            on_update: ReferentialAction::NoAction,
+            name: None,
+            deferrable: Deferrable::NotDeferrable,
+            match_type: MatchType::Simple,
+        }
+    }
+}
+
+/// An index the model declares; keys name columns (or are expressions).
 #[derive(Debug, Clone, PartialEq)]
-pub struct CompositeIndex {
+pub struct IndexDefinition {
+    /// `None`: `ix_<table>_<columns>` (`ux_` for a unique index).
     pub name: Option<String>,
-    pub columns: Vec<String>,
+    pub keys: Vec<IndexKey>,
     pub unique: bool,
+    pub nulls_not_distinct: bool,
+    pub include: Vec<String>,
+    pub predicate: Option<String>,
+    pub method: Option<String>,
+}
+
+impl IndexDefinition {
+    pub fn on(keys: Vec<IndexKey>) -> Self {
+        IndexDefinition {
+            name: None,
+            keys,
+            unique: false,
+            nulls_not_distinct: false,
+            include: Vec::new(),
+            predicate: None,
+            method: None,
+        }
+    }
+
+    fn to_index(&self, table: &str) -> Index {
+        let name = self.name.clone().unwrap_or_else(|| {
+            let parts: Vec<String> = self.keys.iter().map(key_name_part).collect();
+            if self.unique {
+                naming::unique_index(table, &parts)
+            } else {
+                naming::index(table, &parts)
+            }
+        });
+        Index {
+            name,
+            keys: self.keys.iter().cloned().map(IndexKey::canonical).collect(),
+            unique: self.unique,
+            nulls_not_distinct: self.nulls_not_distinct,
+            include: self.include.clone(),
+            predicate: self.predicate.clone(),
+            method: self
+                .method
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .filter(|m| m != "btree"),
+        }
+    }
+}
+
+/// What a key adds to a conventional index name: its column, or the words of
+/// its expression (`lower(email)` -> `lower_email`).
+fn key_name_part(key: &IndexKey) -> String {
+    match &key.target {
+        crate::model::KeyTarget::Column(name) => name.clone(),
+        crate::model::KeyTarget::Expression(expression) => expression
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join("_")
+            .to_lowercase(),
+    }
+}
+
+/// A unique constraint the model declares.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UniqueDefinition {
+    /// `None`: `<table>_<columns>_key`.
+    pub name: Option<String>,
+    /// Empty on a field: the field's column.
+    pub columns: Vec<String>,
+    pub nulls_not_distinct: bool,
+}
+
+/// A CHECK with a name of its own (or the conventional one when `None`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckDefinition {
+    pub name: Option<String>,
+    pub expression: String,
 }
 
 /// Everything an entity declares about its table.
@@ -55,7 +161,12 @@ pub struct EntityDefinition {
     pub comment: Option<String>,
     pub renamed_from: Vec<String>,
     pub columns: Vec<ColumnDefinition>,
-    pub composite_indexes: Vec<CompositeIndex>,
+    /// Struct-level `index(...)`.
+    pub indexes: Vec<IndexDefinition>,
+    /// Struct-level `unique(...)`.
+    pub uniques: Vec<UniqueDefinition>,
+    /// Struct-level `check(...)`: constraints over several columns.
+    pub checks: Vec<CheckDefinition>,
 }
 
 /// Submitted by `#[derive(EntityTable)]` through `inventory`: one per entity in
@@ -75,44 +186,65 @@ inventory::collect!(EntityRegistration);
 impl ColumnDefinition {
     /// A column of type `T`, with nothing else declared.
     pub fn of<T: super::SqlType + ?Sized>(name: &str) -> Self {
+        ColumnDefinition::typed(name, T::column_type(), T::NULLABLE, T::enum_type())
+    }
+
+    /// A column of an explicit type (`sql_type`), nullable when the field is an `Option`.
+    pub fn typed(
+        name: &str,
+        column_type: ColumnType,
+        nullable: bool,
+        enum_type: Option<EnumType>,
+    ) -> Self {
         ColumnDefinition {
             name: name.to_string(),
-            column_type: T::column_type(),
-            nullable: T::NULLABLE,
+            column_type,
+            nullable,
             default: None,
             identity: None,
+            sequence: None,
+            collation: None,
+            generated: None,
             comment: None,
             renamed_from: Vec::new(),
             primary_key: false,
-            index: false,
-            unique: false,
+            index: None,
+            unique: None,
             checks: Vec::new(),
+            named_checks: Vec::new(),
             references: None,
-            enum_type: T::enum_type(),
+            enum_type,
         }
     }
 
     fn to_column(&self) -> Column {
+        let column_type = self.column_type.canonical();
+        let sequence = Sequence::canonical(self.sequence.as_ref(), &column_type);
         Column {
             name: self.name.clone(),
-            column_type: self.column_type.canonical(),
-            // A primary key column is NOT NULL whatever its Rust type says.
-            nullable: self.nullable && !self.primary_key,
-            default: self.default.as_deref().map(normalize::default_expression),
+            // A primary key or identity column is NOT NULL whatever its Rust type says.
+            nullable: self.nullable && !self.primary_key && self.identity.is_none(),
+            default: self.default.clone(),
             identity: self.identity,
+            sequence,
+            collation: self.collation.clone(),
+            generated: self.generated.clone(),
             comment: self.comment.clone(),
             renamed_from: self.renamed_from.clone(),
+            column_type,
         }
     }
 }
 
 impl EntityDefinition {
     /// The table as the schema model describes it, with conventional names for
-    /// every constraint. Foreign keys whose target columns are not given are left
-    /// with empty `referenced_columns` for the registry to resolve.
+    /// every constraint the model does not name. Foreign keys whose target
+    /// columns are not given are left with empty `referenced_columns` for the
+    /// registry to resolve.
     pub fn to_table(&self) -> Table {
         let name = self.table.as_str();
         let mut table = Table::new(name);
+        table.schema = self.schema.clone();
         table.comment = self.comment.clone();
         table.renamed_from = self.renamed_from.clone();
         table.columns = self
@@ -136,74 +268,86 @@ impl EntityDefinition {
 
         for column in &self.columns {
             let cols = [column.name.as_str()];
-            if column.index {
-                table.indexes.push(Index {
-                    name: naming::index(name, &cols),
-                    keys: vec![IndexKey::column(&column.name)],
-                    unique: false,
-                    predicate: None,
-                    method: None,
-                });
+            if let Some(index) = &column.index {
+                table.indexes.push(index.to_index(name));
             }
-            if column.unique {
+            if let Some(unique) = &column.unique {
                 table.uniques.push(UniqueConstraint {
-                    name: naming::unique(name, &cols),
+                    name: unique
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| naming::unique(name, &cols)),
                     columns: vec![column.name.clone()],
+                    nulls_not_distinct: unique.nulls_not_distinct,
                 });
             }
             if !column.checks.is_empty() {
                 // Several bounds on one column form one constraint, as PostgreSQL
                 // would name a single column CHECK.
-                let expression = column
-                    .checks
-                    .iter()
-                    .map(|c| format!("({c})"))
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
                 let expression = if column.checks.len() == 1 {
                     column.checks[0].clone()
                 } else {
-                    expression
+                    column
+                        .checks
+                        .iter()
+                        .map(|c| format!("({c})"))
+                        .collect::<Vec<_>>()
+                        .join(" AND ")
                 };
-                table.checks.push(CheckConstraint {
-                    name: naming::check(name, &column.name),
+                table.checks.push(CheckConstraint::new(
+                    naming::check(name, &column.name),
                     expression,
-                });
+                ));
+            }
+            for check in &column.named_checks {
+                table.checks.push(CheckConstraint::new(
+                    check
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| naming::check(name, &column.name)),
+                    check.expression.clone(),
+                ));
             }
             if let Some(reference) = &column.references {
                 table.foreign_keys.push(ForeignKey {
-                    name: naming::foreign_key(name, &cols),
+                    name: reference
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| naming::foreign_key(name, &cols)),
                     columns: vec![column.name.clone()],
+                    referenced_schema: reference.schema.map(str::to_string),
                     referenced_table: reference.table.to_string(),
                     referenced_columns: reference.columns.clone(),
                     on_delete: reference.on_delete,
                     on_update: reference.on_update,
-                    deferrable: Default::default(),
+                    deferrable: reference.deferrable,
+                    match_type: reference.match_type,
+                    not_valid: false,
                 });
             }
         }
 
-        for composite in &self.composite_indexes {
-            if composite.unique {
-                table.uniques.push(UniqueConstraint {
-                    name: composite
-                        .name
-                        .clone()
-                        .unwrap_or_else(|| naming::unique(name, &composite.columns)),
-                    columns: composite.columns.clone(),
-                });
-            } else {
-                table.indexes.push(Index {
-                    name: composite
-                        .name
-                        .clone()
-                        .unwrap_or_else(|| naming::index(name, &composite.columns)),
-                    keys: composite.columns.iter().map(IndexKey::column).collect(),
-                    unique: false,
-                    predicate: None,
-                    method: None,
-                });
-            }
+        for unique in &self.uniques {
+            table.uniques.push(UniqueConstraint {
+                name: unique
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| naming::unique(name, &unique.columns)),
+                columns: unique.columns.clone(),
+                nulls_not_distinct: unique.nulls_not_distinct,
+            });
+        }
+        for index in &self.indexes {
+            table.indexes.push(index.to_index(name));
+        }
+        for check in &self.checks {
+            table.checks.push(CheckConstraint::new(
+                check
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| naming::table_check(name)),
+                check.expression.clone(),
+            ));
         }
         table.normalize();
         table
@@ -239,6 +383,8 @@ pub struct EntityBase {
 }
 
 impl EntityFields for EntityBase {
+    type Key = uuid::Uuid;
+
     fn columns() -> Vec<ColumnDefinition> {
         let id = ColumnDefinition {
             primary_key: true,

@@ -22,14 +22,19 @@ pub const FORGE_TABLES: &[&str] = &["forge_version", "forge_history"];
 /// What to read besides the defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntrospectOptions {
-    /// Tables to leave out of the result (Forge's version tables by default).
+    /// Tables of the default schema to leave out of the result (Forge's
+    /// version tables by default).
     pub ignored_tables: Vec<String>,
+    /// PostgreSQL schemas to read besides the default one (those the models
+    /// put tables in); one that does not exist reads as absent, not as an error.
+    pub other_schemas: Vec<String>,
 }
 
 impl Default for IntrospectOptions {
     fn default() -> Self {
         IntrospectOptions {
             ignored_tables: FORGE_TABLES.iter().map(|t| t.to_string()).collect(),
+            other_schemas: Vec::new(),
         }
     }
 }
@@ -40,6 +45,16 @@ impl IntrospectOptions {
         let table = table.into();
         if !self.ignored_tables.contains(&table) {
             self.ignored_tables.push(table);
+        }
+        self
+    }
+
+    /// Also reads the tables of these PostgreSQL schemas.
+    pub fn with_schemas(mut self, schemas: impl IntoIterator<Item = String>) -> Self {
+        for schema in schemas {
+            if !self.other_schemas.contains(&schema) {
+                self.other_schemas.push(schema);
+            }
         }
         self
     }
@@ -69,7 +84,8 @@ pub struct IntrospectStats {
 /// boundary the diff and the CLI program against.
 pub trait Introspector {
     /// Reads the tables and enum types of `schema` (a PostgreSQL schema name;
-    /// dialects without schemas ignore it).
+    /// dialects without schemas ignore it), and the tables of
+    /// `options.other_schemas`.
     fn introspect_schema(
         &mut self,
         schema: &str,

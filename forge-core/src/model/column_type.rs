@@ -34,12 +34,31 @@ pub enum ColumnType {
     Bytes,
     Uuid,
     Date,
-    Time,
+    /// `time` without time zone; `precision`: fractional digits of the seconds (0-6).
+    Time {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<u32>,
+    },
+    /// `timetz`.
+    TimeTz {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<u32>,
+    },
     /// `timestamp` without time zone.
-    Timestamp,
+    Timestamp {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<u32>,
+    },
     /// `timestamptz`.
-    TimestampTz,
-    Interval,
+    TimestampTz {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<u32>,
+    },
+    /// `interval` (with a field restriction it is a [`ColumnType::Custom`]).
+    Interval {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<u32>,
+    },
     Json,
     Jsonb,
     /// A named enum type (PostgreSQL `CREATE TYPE ... AS ENUM`).
@@ -49,8 +68,9 @@ pub enum ColumnType {
     Array {
         element: Box<ColumnType>,
     },
-    /// A type Forge does not model, kept verbatim (the `sql_type` escape hatch,
-    /// or an introspected type such as `inet`).
+    /// A type Forge does not model by itself, in PostgreSQL's own spelling
+    /// (`inet`, `int4range`, a domain, an extension type such as `citext`).
+    /// A model's spelling is settled against the server's before comparing.
     Custom {
         sql: String,
     },
@@ -61,6 +81,15 @@ impl ColumnType {
         ColumnType::Varchar {
             length: Some(length),
         }
+    }
+
+    pub const TIME: ColumnType = ColumnType::Time { precision: None };
+    pub const TIMESTAMP: ColumnType = ColumnType::Timestamp { precision: None };
+    pub const TIMESTAMPTZ: ColumnType = ColumnType::TimestampTz { precision: None };
+    pub const INTERVAL: ColumnType = ColumnType::Interval { precision: None };
+
+    pub fn custom(sql: impl Into<String>) -> Self {
+        ColumnType::Custom { sql: sql.into() }
     }
 
     pub fn array(element: ColumnType) -> Self {
@@ -104,6 +133,50 @@ impl ColumnType {
         )
     }
 
+    /// Date and time types, which take a fractional-seconds precision.
+    pub fn is_temporal(&self) -> bool {
+        matches!(
+            self,
+            ColumnType::Time { .. }
+                | ColumnType::TimeTz { .. }
+                | ColumnType::Timestamp { .. }
+                | ColumnType::TimestampTz { .. }
+                | ColumnType::Interval { .. }
+        )
+    }
+
+    /// The type with a precision (and, for numeric, a scale) set: `numeric(p,s)`,
+    /// `timestamp(p)`... `None` when the type takes no precision.
+    pub fn with_precision(&self, precision: u32, scale: Option<u32>) -> Option<ColumnType> {
+        let p = Some(precision);
+        Some(match self {
+            ColumnType::Numeric { .. } => ColumnType::Numeric {
+                precision: p,
+                scale: Some(scale.unwrap_or(0)),
+            },
+            _ if scale.is_some() => return None,
+            ColumnType::Time { .. } => ColumnType::Time { precision: p },
+            ColumnType::TimeTz { .. } => ColumnType::TimeTz { precision: p },
+            ColumnType::Timestamp { .. } => ColumnType::Timestamp { precision: p },
+            ColumnType::TimestampTz { .. } => ColumnType::TimestampTz { precision: p },
+            ColumnType::Interval { .. } => ColumnType::Interval { precision: p },
+            ColumnType::Array { element } => {
+                ColumnType::array(element.with_precision(precision, scale)?)
+            }
+            _ => return None,
+        })
+    }
+
+    /// Whether PostgreSQL lets the type carry a collation.
+    pub fn is_collatable(&self) -> bool {
+        match self {
+            ColumnType::Array { element } => element.is_collatable(),
+            // A domain or extension type (citext) may be; the server decides.
+            ColumnType::Custom { .. } => true,
+            t => t.is_string(),
+        }
+    }
+
     /// The enum type this column uses, looking through arrays.
     pub fn enum_name(&self) -> Option<&str> {
         match self {
@@ -112,6 +185,10 @@ impl ColumnType {
             _ => None,
         }
     }
+}
+
+fn typmod(precision: &Option<u32>) -> String {
+    precision.map(|p| format!("({p})")).unwrap_or_default()
 }
 
 /// The PostgreSQL spelling, used for display (`entities list`) and by the
@@ -141,10 +218,13 @@ impl fmt::Display for ColumnType {
             ColumnType::Bytes => f.write_str("bytea"),
             ColumnType::Uuid => f.write_str("uuid"),
             ColumnType::Date => f.write_str("date"),
-            ColumnType::Time => f.write_str("time"),
-            ColumnType::Timestamp => f.write_str("timestamp"),
-            ColumnType::TimestampTz => f.write_str("timestamptz"),
-            ColumnType::Interval => f.write_str("interval"),
+            ColumnType::Time { precision } => write!(f, "time{}", typmod(precision)),
+            ColumnType::TimeTz { precision } => write!(f, "timetz{}", typmod(precision)),
+            ColumnType::Timestamp { precision } => write!(f, "timestamp{}", typmod(precision)),
+            ColumnType::TimestampTz { precision } => {
+                write!(f, "timestamptz{}", typmod(precision))
+            }
+            ColumnType::Interval { precision } => write!(f, "interval{}", typmod(precision)),
             ColumnType::Json => f.write_str("json"),
             ColumnType::Jsonb => f.write_str("jsonb"),
             ColumnType::Enum { name } => write!(f, "\"{}\"", name.replace('"', "\"\"")),

@@ -2,25 +2,68 @@
 //! PostgreSQL itself would pick (`users_pkey`, `users_email_key`,
 //! `orders_user_id_fkey`, ...), and `ix_<table>_<columns>` for plain indexes, so
 //! a database built by hand with default names and one built by Forge compare
-//! equal. Every name is cut to PostgreSQL's 63-byte identifier limit.
+//! equal. Every name fits PostgreSQL's 63-byte identifier limit, shortened the
+//! way PostgreSQL shortens its own (`makeObjectName`: the longer part loses
+//! characters first).
 
 /// PostgreSQL truncates identifiers to NAMEDATALEN - 1 bytes.
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
 
 pub fn primary_key(table: &str) -> String {
-    truncate(format!("{table}_pkey"))
+    object_name(table, None, "pkey")
 }
 
 pub fn unique(table: &str, columns: &[impl AsRef<str>]) -> String {
-    truncate(format!("{table}_{}_key", join(columns)))
+    object_name(table, Some(&join(columns)), "key")
 }
 
 pub fn foreign_key(table: &str, columns: &[impl AsRef<str>]) -> String {
-    truncate(format!("{table}_{}_fkey", join(columns)))
+    object_name(table, Some(&join(columns)), "fkey")
 }
 
 pub fn check(table: &str, column: &str) -> String {
-    truncate(format!("{table}_{column}_check"))
+    object_name(table, Some(column), "check")
+}
+
+/// A CHECK over several columns, as PostgreSQL names it (`<table>_check`).
+pub fn table_check(table: &str) -> String {
+    object_name(table, None, "check")
+}
+
+/// The sequence PostgreSQL creates for a serial or identity column.
+pub fn sequence(table: &str, column: &str) -> String {
+    object_name(table, Some(column), "seq")
+}
+
+/// PostgreSQL's `makeObjectName`: `name1_name2_label`, where the longer of
+/// the two names is shortened first until the whole fits in 63 bytes.
+fn object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let available = MAX_IDENTIFIER_BYTES.saturating_sub(overhead);
+    let (mut n1, mut n2) = (name1.len(), name2.map_or(0, str::len));
+    while n1 + n2 > available {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let mut out = clip(name1, n1).to_string();
+    if let Some(name2) = name2 {
+        out.push('_');
+        out.push_str(clip(name2, n2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
+/// The longest prefix of `name` within `bytes` bytes that ends on a character boundary.
+fn clip(name: &str, mut bytes: usize) -> &str {
+    while !name.is_char_boundary(bytes) {
+        bytes -= 1;
+    }
+    &name[..bytes]
 }
 
 pub fn index(table: &str, columns: &[impl AsRef<str>]) -> String {
@@ -68,5 +111,20 @@ mod tests {
     fn long_names_are_cut_to_63_bytes() {
         let long = "t".repeat(80);
         assert_eq!(primary_key(&long).len(), 63);
+    }
+
+    #[test]
+    fn the_longer_part_is_shortened_first_as_postgresql_does() {
+        // CREATE TABLE <40 a> (<40 b> serial) names its sequence with 29 + 29 bytes.
+        let (table, column) = ("a".repeat(40), "b".repeat(40));
+        assert_eq!(
+            sequence(&table, &column),
+            format!("{}_{}_seq", "a".repeat(29), "b".repeat(29))
+        );
+        assert_eq!(sequence("orders", "id"), "orders_id_seq");
+        assert_eq!(
+            foreign_key(&"t".repeat(70), &["owner_id"]),
+            format!("{}_owner_id_fkey", "t".repeat(49))
+        );
     }
 }

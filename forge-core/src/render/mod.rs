@@ -7,6 +7,7 @@ pub mod postgres;
 use std::collections::BTreeSet;
 
 use crate::diff::Change;
+use crate::model::TableName;
 
 /// One SQL statement (terminated by `;`) and why it deserves a second look.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +38,7 @@ impl Statement {
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     /// Tables the script creates: work on them holds no lock anyone waits on.
-    pub created_tables: BTreeSet<String>,
+    pub created_tables: BTreeSet<TableName>,
 }
 
 impl Context {
@@ -45,7 +46,7 @@ impl Context {
         let created_tables = changes
             .iter()
             .filter_map(|c| match c {
-                Change::CreateTable(t) => Some(t.name.clone()),
+                Change::CreateTable(t) => Some(t.qualified_name()),
                 _ => None,
             })
             .collect();
@@ -53,7 +54,7 @@ impl Context {
     }
 
     /// Whether `table` holds data when the statement runs.
-    pub fn is_existing(&self, table: &str) -> bool {
+    pub fn is_existing(&self, table: &TableName) -> bool {
         !self.created_tables.contains(table)
     }
 }

@@ -4,8 +4,7 @@
 use sqlx::PgConnection;
 
 use super::{Check, Expectations, Status};
-use crate::diff::diff;
-use crate::introspect::postgres::introspect_with;
+use crate::autogenerate::compare;
 use crate::introspect::IntrospectOptions;
 use crate::runner::Bookkeeping;
 
@@ -24,17 +23,17 @@ pub(super) async fn drift(
     let options = IntrospectOptions::default()
         .ignoring(bookkeeping.version_table)
         .ignoring(bookkeeping.history_table);
-    let live = match introspect_with(connection, &expect.schema, &options).await {
-        Ok(introspection) => introspection.schema,
+    // The comparison autogenerate makes (the server settles what text cannot).
+    let changes = match compare(connection, &expect.schema, &options, models).await {
+        Ok(changes) => changes,
         Err(e) => {
             return Check::new(
                 "drift",
                 Status::Fail,
-                format!("cannot read the live schema: {e}"),
+                format!("cannot compare the live schema with the models: {e}"),
             )
         }
     };
-    let changes = diff(models, &live);
     if changes.is_empty() {
         return Check::new(
             "drift",

@@ -16,7 +16,10 @@ pub fn diagram(schema: &Schema) -> String {
         ));
     }
     for table in &schema.tables {
-        out.push_str(&format!("    {} {{\n", name(&table.name)));
+        out.push_str(&format!(
+            "    {} {{\n",
+            name(&table.qualified_name().to_string())
+        ));
         for column in &table.columns {
             let keys = keys(table, &column.name);
             let mut line = format!(
@@ -64,10 +67,10 @@ fn relationship(table: &Table, fk: &ForeignKey) -> String {
     });
     format!(
         "    {} {}--{} {} : \"{}\"\n",
-        name(&table.name),
+        name(&table.qualified_name().to_string()),
         if unique { "|o" } else { "}o" },
         if optional { "o|" } else { "||" },
-        name(&fk.referenced_table),
+        name(&fk.referenced().to_string()),
         fk.columns.join(", ").replace('"', "'")
     )
 }
@@ -98,9 +101,7 @@ fn keys(table: &Table, column: &str) -> Vec<&'static str> {
         || table.indexes.iter().any(|i| {
             i.unique
                 && i.predicate.is_none()
-                && i.keys.iter().any(|k| {
-                    matches!(k, forge_core::model::IndexKey::Column { name, .. } if name == column)
-                })
+                && i.keys.iter().any(|k| k.column_name() == Some(column))
         })
     {
         keys.push("UK");
@@ -186,7 +187,7 @@ mod tests {
         ];
         let schema = Schema {
             tables: vec![orders, users],
-            enums: Vec::new(),
+            ..Schema::default()
         };
         let text = diagram(&schema);
         assert!(text.starts_with("erDiagram\n    orders {\n"), "{text}");

@@ -3,6 +3,7 @@
 
 pub mod parser;
 pub mod query;
+pub mod settle;
 
 use sqlx::PgConnection;
 
@@ -19,13 +20,14 @@ pub async fn introspect(conn: &mut PgConnection, schema: &str) -> Result<Schema,
         .schema)
 }
 
-/// Reads `schema` with `options`, and reports what the reading cost.
+/// Reads `schema` (and `options.other_schemas`) with `options`, and reports
+/// what the reading cost.
 pub async fn introspect_with(
     conn: &mut PgConnection,
     schema: &str,
     options: &IntrospectOptions,
 ) -> Result<Introspection, IntrospectError> {
-    let rows = query::fetch(conn, schema)
+    let rows = query::fetch(conn, schema, &options.other_schemas)
         .await?
         .ok_or_else(|| IntrospectError::MissingSchema {
             schema: schema.to_string(),

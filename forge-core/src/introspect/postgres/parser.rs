@@ -6,35 +6,55 @@ use std::collections::BTreeMap;
 
 use super::query::{CatalogRows, ColumnRow, ConstraintRow, EnumRow, IndexRow, TableRow};
 use crate::introspect::IntrospectOptions;
-use crate::model::normalize;
 use crate::model::{
     CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Identity, Index,
-    IndexKey, PrimaryKey, ReferentialAction, Schema, Table, UniqueConstraint,
+    IndexKey, KeyTarget, MatchType, NullsOrder, PrimaryKey, ReferentialAction, Schema, Sequence,
+    Table, TableName, UniqueConstraint,
 };
 
-/// Builds the schema of `schema_name` from its catalog rows, leaving out the
-/// ignored tables (and every row that belongs to a table not listed, such as
-/// one created between two queries), sorted by [`Schema::normalize`].
+/// Builds the schema of `schema_name` (the default schema: its tables have no
+/// schema of their own in the model) and the other schemas read, from their
+/// catalog rows, leaving out the ignored tables (and every row that belongs to
+/// a table not listed, such as one created between two queries), sorted by
+/// [`Schema::normalize`].
 pub fn parse_schema(rows: CatalogRows, schema_name: &str, options: &IntrospectOptions) -> Schema {
+    parse_schema_in(rows, schema_name, schema_name, options)
+}
+
+/// [`parse_schema`], where the enum types columns may use are those of
+/// `enum_schema` (the default schema, also when reading temporary tables).
+pub fn parse_schema_in(
+    rows: CatalogRows,
+    schema_name: &str,
+    enum_schema: &str,
+    options: &IntrospectOptions,
+) -> Schema {
     let names = ColumnNames::new(&rows.columns);
-    let mut tables: BTreeMap<String, Table> = rows
+    let here = |schema: &str| (schema != schema_name).then(|| schema.to_string());
+    let mut tables: BTreeMap<TableName, Table> = rows
         .tables
         .into_iter()
-        .filter(|t| !options.is_ignored(&t.name))
-        .map(|t| (t.name.clone(), parse_table(t)))
+        .filter(|t| !(t.schema == schema_name && options.is_ignored(&t.name)))
+        .map(|t| {
+            (
+                TableName::new(here(&t.schema).as_deref(), &t.name),
+                parse_table(t, schema_name),
+            )
+        })
         .collect();
+    let key = |schema: &str, table: &str| TableName::new(here(schema).as_deref(), table);
     for row in rows.columns {
-        if let Some(table) = tables.get_mut(&row.table) {
-            table.columns.push(parse_column(row, schema_name));
+        if let Some(table) = tables.get_mut(&key(&row.schema, &row.table)) {
+            table.columns.push(parse_column(row, enum_schema));
         }
     }
     for row in rows.constraints {
-        if let Some(table) = tables.get_mut(&row.table) {
-            add_constraint(table, row, &names);
+        if let Some(table) = tables.get_mut(&key(&row.schema, &row.table)) {
+            add_constraint(table, row, &names, schema_name);
         }
     }
     for row in rows.indexes {
-        if let Some(table) = tables.get_mut(&row.table) {
+        if let Some(table) = tables.get_mut(&key(&row.schema, &row.table)) {
             table.indexes.push(parse_index(row, &names));
         }
     }
@@ -42,23 +62,28 @@ pub fn parse_schema(rows: CatalogRows, schema_name: &str, options: &IntrospectOp
     Schema {
         tables: tables.into_values().collect(),
         enums,
+        namespaces: rows
+            .namespaces
+            .into_iter()
+            .filter(|n| n != schema_name)
+            .collect(),
     }
     .normalized()
 }
 
-/// Column names by table and column number (`attnum`), which is how
+/// Column names by schema, table and column number (`attnum`), which is how
 /// constraints and indexes refer to columns in the catalogs.
 #[derive(Debug, Default)]
 pub struct ColumnNames {
-    by_table: BTreeMap<String, BTreeMap<i16, String>>,
+    by_table: BTreeMap<(String, String), BTreeMap<i16, String>>,
 }
 
 impl ColumnNames {
     pub fn new(columns: &[ColumnRow]) -> Self {
-        let mut by_table: BTreeMap<String, BTreeMap<i16, String>> = BTreeMap::new();
+        let mut by_table: BTreeMap<(String, String), BTreeMap<i16, String>> = BTreeMap::new();
         for column in columns {
             by_table
-                .entry(column.table.clone())
+                .entry((column.schema.clone(), column.table.clone()))
                 .or_default()
                 .insert(column.position, column.name.clone());
         }
@@ -67,8 +92,8 @@ impl ColumnNames {
 
     /// The names of `numbers` in `table`, in the given order. A number without
     /// a column (the table changed between two queries) is left out.
-    pub fn resolve(&self, table: &str, numbers: &[i16]) -> Vec<String> {
-        let Some(columns) = self.by_table.get(table) else {
+    pub fn resolve(&self, schema: &str, table: &str, numbers: &[i16]) -> Vec<String> {
+        let Some(columns) = self.by_table.get(&(schema.to_string(), table.to_string())) else {
             return Vec::new();
         };
         numbers
@@ -77,42 +102,69 @@ impl ColumnNames {
             .collect()
     }
 
-    fn name(&self, table: &str, number: i16) -> Option<&str> {
-        self.by_table.get(table)?.get(&number).map(String::as_str)
+    fn name(&self, schema: &str, table: &str, number: i16) -> Option<&str> {
+        self.by_table
+            .get(&(schema.to_string(), table.to_string()))?
+            .get(&number)
+            .map(String::as_str)
     }
 }
 
-fn parse_table(row: TableRow) -> Table {
+fn parse_table(row: TableRow, schema_name: &str) -> Table {
     let mut table = Table::new(row.name);
+    table.schema = (row.schema != schema_name).then_some(row.schema);
     table.comment = row.comment;
     table
 }
 
-pub fn parse_column(row: ColumnRow, schema_name: &str) -> Column {
-    let column_type = column_type(&row, schema_name);
+/// `enum_schema`: the schema whose enum types the model holds.
+pub fn parse_column(row: ColumnRow, enum_schema: &str) -> Column {
+    let column_type = column_type(&row, enum_schema);
     let mut identity = match row.identity.as_str() {
         "a" => Some(Identity::Always),
         "d" => Some(Identity::ByDefault),
         _ => None,
     };
     let mut default = row.default;
-    if row.generated == "s" {
-        // The expression of a generated column is not a default; the model
-        // does not describe generated columns.
-        default = None;
-    } else if identity.is_none() && row.owns_sequence && default.as_deref().is_some_and(is_nextval)
-    {
-        // `serial`: a sequence the column owns feeds its default, which is
-        // what `GENERATED BY DEFAULT AS IDENTITY` means in the model.
-        identity = Some(Identity::ByDefault);
+    let serial = row.sequence.as_ref().is_some_and(|s| s.dependency == "a");
+    if identity.is_none() && serial && default.as_deref().is_some_and(is_nextval) {
+        // `serial`: a sequence the column owns feeds its default.
+        identity = Some(Identity::Serial);
         default = None;
     }
+    let sequence = match (&row.sequence, identity) {
+        (Some(s), Some(identity)) => {
+            let options = Sequence {
+                name: None,
+                start: Some(s.start),
+                increment: Some(s.increment),
+                min_value: Some(s.min),
+                max_value: Some(s.max),
+                cache: Some(s.cache),
+                cycle: s.cycle,
+            };
+            // A serial's sequence options are not part of the model.
+            let options = identity
+                .is_sql_identity()
+                .then(|| Sequence::canonical(Some(&options), &column_type))
+                .flatten()
+                .unwrap_or_default();
+            Some(Sequence {
+                name: Some(s.name.clone()),
+                ..options
+            })
+        }
+        _ => None,
+    };
     Column {
         name: row.name,
         column_type,
         nullable: !row.not_null,
-        default: default.as_deref().map(normalize::default_expression),
+        default,
         identity,
+        sequence,
+        collation: row.collation,
+        generated: row.generated,
         comment: row.comment,
         renamed_from: Vec::new(),
     }
@@ -179,8 +231,10 @@ fn scalar_type(
     if type_schema != "pg_catalog" {
         return custom();
     }
-    // A modifier is the declared length/precision plus 4 (VARHDRSZ).
+    // A length or precision modifier is the declared value plus 4 (VARHDRSZ);
+    // the time types store their precision as is.
     let modifier = (typmod >= 4).then(|| typmod - 4);
+    let precision = (typmod >= 0).then_some(typmod as u32);
     match name {
         "int2" => ColumnType::SmallInt,
         "int4" => ColumnType::Integer,
@@ -220,19 +274,32 @@ fn scalar_type(
                 }
             }
         },
-        // With a fractional-seconds precision or an interval field restriction
-        // these are kept verbatim: the model has no slot for them.
-        "time" | "timestamp" | "timestamptz" | "interval" if typmod >= 0 => custom(),
-        "time" => ColumnType::Time,
-        "timestamp" => ColumnType::Timestamp,
-        "timestamptz" => ColumnType::TimestampTz,
-        "interval" => ColumnType::Interval,
+        "time" => ColumnType::Time { precision },
+        "timetz" => ColumnType::TimeTz { precision },
+        "timestamp" => ColumnType::Timestamp { precision },
+        "timestamptz" => ColumnType::TimestampTz { precision },
+        "interval" => {
+            // The modifier packs a field restriction (high half; 0x7fff: none)
+            // and a precision (low half; 0xffff: none).
+            let fields = (typmod >> 16) & 0x7fff;
+            let digits = typmod & 0xffff;
+            if typmod < 0 {
+                ColumnType::INTERVAL
+            } else if fields != 0x7fff {
+                // `interval day to second`: no model slot, kept as spelled.
+                custom()
+            } else {
+                ColumnType::Interval {
+                    precision: (digits != 0xffff).then_some(digits as u32),
+                }
+            }
+        }
         _ => custom(),
     }
 }
 
-fn add_constraint(table: &mut Table, row: ConstraintRow, names: &ColumnNames) {
-    let columns = names.resolve(&row.table, &row.column_numbers);
+fn add_constraint(table: &mut Table, row: ConstraintRow, names: &ColumnNames, schema_name: &str) {
+    let columns = names.resolve(&row.schema, &row.table, &row.column_numbers);
     match row.kind.as_str() {
         "p" => {
             table.primary_key = Some(PrimaryKey {
@@ -243,16 +310,23 @@ fn add_constraint(table: &mut Table, row: ConstraintRow, names: &ColumnNames) {
         "u" => table.uniques.push(UniqueConstraint {
             name: row.name,
             columns,
+            nulls_not_distinct: row.nulls_not_distinct,
         }),
         "f" => {
             let referenced_table = row.referenced_table.unwrap_or_default();
+            let referenced_schema = row.referenced_schema.unwrap_or_default();
             let referenced_columns = match row.referenced_columns_elsewhere {
                 Some(elsewhere) => elsewhere,
-                None => names.resolve(&referenced_table, &row.referenced_column_numbers),
+                None => names.resolve(
+                    &referenced_schema,
+                    &referenced_table,
+                    &row.referenced_column_numbers,
+                ),
             };
             table.foreign_keys.push(ForeignKey {
                 name: row.name,
                 columns,
+                referenced_schema: (referenced_schema != schema_name).then_some(referenced_schema),
                 referenced_table,
                 referenced_columns,
                 on_delete: referential_action(&row.on_delete),
@@ -262,11 +336,17 @@ fn add_constraint(table: &mut Table, row: ConstraintRow, names: &ColumnNames) {
                     (true, false) => Deferrable::InitiallyImmediate,
                     (true, true) => Deferrable::InitiallyDeferred,
                 },
+                match_type: match row.match_type.as_str() {
+                    "f" => MatchType::Full,
+                    _ => MatchType::Simple,
+                },
+                not_valid: !row.validated,
             })
         }
         "c" => table.checks.push(CheckConstraint {
             name: row.name,
             expression: check_body(&row.definition),
+            not_valid: !row.validated,
         }),
         _ => {}
     }
@@ -330,32 +410,44 @@ pub fn parse_index(row: IndexRow, names: &ColumnNames) -> Index {
         .iter()
         .enumerate()
         .map(|(position, &number)| {
-            // indoption bit 0: DESC.
-            let descending = row.key_options.get(position).is_some_and(|o| o & 1 == 1);
-            match names.name(&row.table, number) {
-                Some(name) if number != 0 => IndexKey::Column {
-                    name: name.to_string(),
-                    descending,
-                },
-                _ => {
-                    let expression = row
-                        .key_expressions
+            let option = row.key_options.get(position).copied().unwrap_or(0);
+            // indoption bit 0: DESC; bit 1: NULLS FIRST.
+            let descending = option & 1 == 1;
+            let nulls = if option & 2 == 2 {
+                NullsOrder::First
+            } else {
+                NullsOrder::Last
+            };
+            let target = match names.name(&row.schema, &row.table, number) {
+                Some(name) if number != 0 => KeyTarget::Column(name.to_string()),
+                _ => KeyTarget::Expression(
+                    row.key_expressions
                         .as_ref()
                         .and_then(|e| e.get(position))
                         .cloned()
-                        .unwrap_or_default();
-                    IndexKey::Expression {
-                        expression,
-                        descending,
-                    }
-                }
+                        .unwrap_or_default(),
+                ),
+            };
+            IndexKey {
+                target,
+                descending,
+                nulls: Some(nulls),
+                opclass: row
+                    .key_opclasses
+                    .as_ref()
+                    .and_then(|o| o.get(position))
+                    .filter(|o| !o.is_empty())
+                    .cloned(),
             }
+            .canonical()
         })
         .collect();
     Index {
         name: row.name,
         keys,
         unique: row.unique,
+        nulls_not_distinct: row.nulls_not_distinct,
+        include: names.resolve(&row.schema, &row.table, &row.include_numbers),
         predicate: row.predicate,
         method: (row.method != "btree").then_some(row.method),
     }
@@ -365,15 +457,18 @@ fn parse_enum(row: EnumRow) -> EnumType {
     EnumType {
         name: row.name,
         labels: row.labels,
+        renamed_labels: Vec::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::query::SequenceRow;
     use super::*;
 
     fn column(name: &str, type_name: &str, typmod: i32, formatted: &str) -> ColumnRow {
         ColumnRow {
+            schema: "public".into(),
             table: "t".into(),
             name: name.into(),
             type_name: type_name.into(),
@@ -411,18 +506,23 @@ mod tests {
             ("bytea", ColumnType::Bytes, "bytea"),
             ("uuid", ColumnType::Uuid, "uuid"),
             ("date", ColumnType::Date, "date"),
-            ("time", ColumnType::Time, "time without time zone"),
+            ("time", ColumnType::TIME, "time without time zone"),
+            (
+                "timetz",
+                ColumnType::TimeTz { precision: None },
+                "time with time zone",
+            ),
             (
                 "timestamp",
-                ColumnType::Timestamp,
+                ColumnType::TIMESTAMP,
                 "timestamp without time zone",
             ),
             (
                 "timestamptz",
-                ColumnType::TimestampTz,
+                ColumnType::TIMESTAMPTZ,
                 "timestamp with time zone",
             ),
-            ("interval", ColumnType::Interval, "interval"),
+            ("interval", ColumnType::INTERVAL, "interval"),
             ("json", ColumnType::Json, "json"),
             ("jsonb", ColumnType::Jsonb, "jsonb"),
         ];
@@ -474,9 +574,26 @@ mod tests {
         );
         assert_eq!(
             type_of(column("c", "timestamptz", 3, "timestamp(3) with time zone")),
-            ColumnType::Custom {
-                sql: "timestamp(3) with time zone".into()
-            }
+            ColumnType::TimestampTz { precision: Some(3) }
+        );
+        assert_eq!(
+            type_of(column("c", "time", 0, "time(0) without time zone")),
+            ColumnType::Time { precision: Some(0) }
+        );
+        // interval(2): no field restriction (0x7fff), precision 2.
+        assert_eq!(
+            type_of(column("c", "interval", 0x7fff << 16 | 2, "interval(2)")),
+            ColumnType::Interval { precision: Some(2) }
+        );
+        // interval day to second(2) has no model slot: kept as spelled.
+        assert_eq!(
+            type_of(column(
+                "c",
+                "interval",
+                470286338,
+                "interval day to second(2)"
+            )),
+            ColumnType::custom("interval day to second(2)")
         );
     }
 
@@ -544,25 +661,64 @@ mod tests {
         );
     }
 
-    #[test]
-    fn serial_columns_read_as_identity_by_default() {
-        let mut id = column("id", "int4", -1, "integer");
-        id.not_null = true;
-        id.default = Some("nextval('t_id_seq'::regclass)".into());
-        id.owns_sequence = true;
-        let parsed = parse_column(id.clone(), "public");
-        assert_eq!(parsed.identity, Some(Identity::ByDefault));
-        assert_eq!(parsed.default, None);
-
-        // A shared sequence the column does not own stays a default.
-        id.owns_sequence = false;
-        let parsed = parse_column(id, "public");
-        assert_eq!(parsed.identity, None);
-        assert_eq!(parsed.default.as_deref(), Some("nextval('t_id_seq')"));
+    fn sequence(name: &str, dependency: &str) -> SequenceRow {
+        SequenceRow {
+            name: name.into(),
+            dependency: dependency.into(),
+            start: 1,
+            increment: 1,
+            min: 1,
+            max: i32::MAX as i64,
+            cache: 1,
+            cycle: false,
+        }
     }
 
     #[test]
-    fn identity_and_defaults_are_normalized() {
+    fn serial_columns_read_as_serial_and_identities_as_identities() {
+        let mut id = column("id", "int4", -1, "integer");
+        id.not_null = true;
+        id.default = Some("nextval('t_id_seq'::regclass)".into());
+        id.sequence = Some(sequence("t_id_seq", "a"));
+        let parsed = parse_column(id.clone(), "public");
+        assert_eq!(parsed.identity, Some(Identity::Serial));
+        assert_eq!(parsed.default, None);
+        assert_eq!(
+            parsed.sequence.and_then(|s| s.name).as_deref(),
+            Some("t_id_seq")
+        );
+
+        // A shared sequence the column does not own stays a default.
+        id.sequence = None;
+        let parsed = parse_column(id, "public");
+        assert_eq!(parsed.identity, None);
+        assert_eq!(
+            parsed.default.as_deref(),
+            Some("nextval('t_id_seq'::regclass)")
+        );
+
+        let mut identity = column("id", "int4", -1, "integer");
+        identity.identity = "d".into();
+        identity.sequence = Some(SequenceRow {
+            start: 100,
+            increment: 5,
+            ..sequence("t_id_seq", "i")
+        });
+        let parsed = parse_column(identity, "public");
+        assert_eq!(parsed.identity, Some(Identity::ByDefault));
+        assert_eq!(
+            parsed.sequence,
+            Some(Sequence {
+                name: Some("t_id_seq".into()),
+                start: Some(100),
+                increment: Some(5),
+                ..Sequence::default()
+            })
+        );
+    }
+
+    #[test]
+    fn identity_defaults_collations_and_generated_columns_are_read_as_printed() {
         let mut always = column("id", "int8", -1, "bigint");
         always.identity = "a".into();
         assert_eq!(
@@ -573,22 +729,22 @@ mod tests {
         let mut status = column("status", "varchar", 24, "character varying(20)");
         status.default = Some("'active'::character varying".into());
         status.comment = Some("lifecycle".into());
+        status.collation = Some("C".into());
         let parsed = parse_column(status, "public");
-        assert_eq!(parsed.default.as_deref(), Some("'active'"));
+        // The text is kept as printed; comparing it is the diff's job.
+        assert_eq!(
+            parsed.default.as_deref(),
+            Some("'active'::character varying")
+        );
         assert_eq!(parsed.comment.as_deref(), Some("lifecycle"));
+        assert_eq!(parsed.collation.as_deref(), Some("C"));
         assert!(parsed.nullable);
 
-        let mut created = column("created_at", "timestamptz", -1, "timestamp with time zone");
-        created.default = Some("CURRENT_TIMESTAMP".into());
-        assert_eq!(
-            parse_column(created, "public").default.as_deref(),
-            Some("now()")
-        );
-
         let mut generated = column("total", "int4", -1, "integer");
-        generated.generated = "s".into();
-        generated.default = Some("(a + b)".into());
-        assert_eq!(parse_column(generated, "public").default, None);
+        generated.generated = Some("(a + b)".into());
+        let parsed = parse_column(generated, "public");
+        assert_eq!(parsed.generated.as_deref(), Some("(a + b)"));
+        assert_eq!(parsed.default, None);
     }
 
     #[test]
@@ -628,7 +784,9 @@ mod tests {
         let names = ColumnNames::new(&columns);
         let mut table = Table::new("orders");
         let base = ConstraintRow {
+            schema: "public".into(),
             table: "orders".into(),
+            validated: true,
             ..ConstraintRow::default()
         };
         let constraints = [
@@ -648,10 +806,12 @@ mod tests {
                 name: "orders_user_id_fkey".into(),
                 kind: "f".into(),
                 column_numbers: vec![4],
+                referenced_schema: Some("public".into()),
                 referenced_table: Some("users".into()),
                 referenced_column_numbers: vec![2],
                 on_delete: "c".into(),
                 on_update: "n".into(),
+                match_type: "f".into(),
                 deferrable: true,
                 deferred: true,
                 ..base.clone()
@@ -660,12 +820,15 @@ mod tests {
                 name: "orders_remote_fkey".into(),
                 kind: "f".into(),
                 column_numbers: vec![1, 2],
+                referenced_schema: Some("other".into()),
                 referenced_table: Some("remote".into()),
                 referenced_column_numbers: vec![7, 8],
                 referenced_columns_elsewhere: Some(vec!["x".into(), "y".into()]),
                 on_delete: "a".into(),
                 on_update: "a".into(),
+                match_type: "s".into(),
                 deferrable: true,
+                validated: false,
                 ..base.clone()
             },
             ConstraintRow {
@@ -677,7 +840,7 @@ mod tests {
             },
         ];
         for row in constraints {
-            add_constraint(&mut table, row, &names);
+            add_constraint(&mut table, row, &names, "public");
         }
         assert_eq!(
             table.primary_key,
@@ -688,40 +851,29 @@ mod tests {
         );
         assert_eq!(
             table.uniques,
-            vec![UniqueConstraint {
-                name: "orders_code_key".into(),
-                columns: strings(&["code"])
-            }]
+            vec![UniqueConstraint::new("orders_code_key", &["code"])]
         );
         assert_eq!(
             table.foreign_keys,
             vec![
                 ForeignKey {
-                    name: "orders_user_id_fkey".into(),
-                    columns: strings(&["user_id"]),
-                    referenced_table: "users".into(),
-                    referenced_columns: strings(&["id"]),
                     on_delete: ReferentialAction::Cascade,
                     on_update: ReferentialAction::SetNull,
                     deferrable: Deferrable::InitiallyDeferred,
+                    match_type: MatchType::Full,
+                    ..ForeignKey::new("orders_user_id_fkey", &["user_id"], "users", &["id"])
                 },
                 ForeignKey {
-                    name: "orders_remote_fkey".into(),
-                    columns: strings(&["a", "b"]),
-                    referenced_table: "remote".into(),
-                    referenced_columns: strings(&["x", "y"]),
-                    on_delete: ReferentialAction::NoAction,
-                    on_update: ReferentialAction::NoAction,
+                    referenced_schema: Some("other".into()),
                     deferrable: Deferrable::InitiallyImmediate,
+                    not_valid: true,
+                    ..ForeignKey::new("orders_remote_fkey", &["a", "b"], "remote", &["x", "y"])
                 },
             ]
         );
         assert_eq!(
             table.checks,
-            vec![CheckConstraint {
-                name: "orders_total_check".into(),
-                expression: "total >= 0".into()
-            }]
+            vec![CheckConstraint::new("orders_total_check", "total >= 0")]
         );
     }
 
@@ -743,14 +895,18 @@ mod tests {
         let names = ColumnNames::new(&numbered("users", &["a", "b", "email"]));
         let index = parse_index(
             IndexRow {
+                schema: "public".into(),
                 table: "users".into(),
                 name: "ix_users_mixed".into(),
                 unique: true,
                 method: "btree".into(),
                 predicate: Some("deleted_at IS NULL".into()),
-                key_numbers: vec![2, 0, 1, 0],
-                key_options: vec![0, 0, 3, 1],
-                key_expressions: Some(strings(&["", "lower(email)", "", "(a + 1)"])),
+                key_numbers: vec![2, 0, 1, 0, 3],
+                include_numbers: vec![3],
+                key_options: vec![0, 0, 3, 1, 2],
+                key_opclasses: Some(strings(&["", "text_pattern_ops", "", "", ""])),
+                key_expressions: Some(strings(&["", "lower(email)", "", "(a + 1)", ""])),
+                ..IndexRow::default()
             },
             &names,
         );
@@ -758,23 +914,30 @@ mod tests {
             index.keys,
             vec![
                 IndexKey::column("b"),
-                IndexKey::expression("lower(email)"),
-                IndexKey::Column {
-                    name: "a".into(),
-                    descending: true
+                IndexKey {
+                    opclass: Some("text_pattern_ops".into()),
+                    ..IndexKey::expression("lower(email)")
                 },
-                IndexKey::Expression {
-                    expression: "(a + 1)".into(),
-                    descending: true,
+                // DESC puts NULLs first unless told otherwise.
+                IndexKey::column("a").desc(),
+                IndexKey {
+                    nulls: Some(NullsOrder::Last),
+                    ..IndexKey::expression("(a + 1)").desc()
+                },
+                IndexKey {
+                    nulls: Some(NullsOrder::First),
+                    ..IndexKey::column("email")
                 },
             ]
         );
+        assert_eq!(index.include, ["email"]);
         assert!(index.unique);
         assert_eq!(index.method, None);
         assert_eq!(index.predicate.as_deref(), Some("deleted_at IS NULL"));
 
         let hash = parse_index(
             IndexRow {
+                schema: "public".into(),
                 table: "users".into(),
                 name: "ix_hash".into(),
                 method: "hash".into(),
@@ -788,6 +951,13 @@ mod tests {
         assert_eq!(hash.method.as_deref(), Some("hash"));
     }
 
+    fn public() -> TableRow {
+        TableRow {
+            schema: "public".into(),
+            ..TableRow::default()
+        }
+    }
+
     #[test]
     fn ignored_and_unknown_tables_are_left_out_and_the_result_is_sorted() {
         let rows = CatalogRows {
@@ -795,16 +965,22 @@ mod tests {
                 TableRow {
                     name: "zebras".into(),
                     comment: Some("stripes".into()),
+                    ..public()
                 },
                 TableRow {
                     name: "forge_version".into(),
-                    comment: None,
+                    ..public()
                 },
                 TableRow {
                     name: "apes".into(),
-                    comment: None,
+                    ..public()
                 },
                 TableRow {
+                    name: "audit".into(),
+                    ..public()
+                },
+                TableRow {
+                    schema: "billing".into(),
                     name: "audit".into(),
                     comment: None,
                 },
@@ -821,6 +997,7 @@ mod tests {
                 },
             ],
             constraints: vec![ConstraintRow {
+                schema: "public".into(),
                 table: "forge_version".into(),
                 name: "forge_version_pkc".into(),
                 kind: "p".into(),
@@ -828,6 +1005,7 @@ mod tests {
                 ..ConstraintRow::default()
             }],
             indexes: vec![],
+            namespaces: vec!["billing".into(), "public".into()],
             enums: vec![
                 EnumRow {
                     name: "size".into(),
@@ -844,8 +1022,14 @@ mod tests {
             "public",
             &IntrospectOptions::default().ignoring("audit"),
         );
-        let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["apes", "zebras"]);
+        let names: Vec<String> = schema
+            .tables
+            .iter()
+            .map(|t| t.qualified_name().to_string())
+            .collect();
+        // `audit` is ignored in the default schema only; another schema's tables come after.
+        assert_eq!(names, ["apes", "zebras", "billing.audit"]);
+        assert_eq!(schema.namespaces, ["billing"]);
         assert_eq!(schema.tables[1].comment.as_deref(), Some("stripes"));
         assert_eq!(schema.tables[1].columns.len(), 1);
         let enums: Vec<&str> = schema.enums.iter().map(|e| e.name.as_str()).collect();

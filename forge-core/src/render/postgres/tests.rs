@@ -1,8 +1,14 @@
 //! The PostgreSQL spelling of each change; whole scripts are snapshot-tested
-//! in tests/autogenerate_snapshots.rs.
+//! in tests/autogenerate_snapshots.rs, and each is run against the server in
+//! tests/autogenerate_fixed_point.rs.
 
 use super::*;
-use crate::model::naming;
+use crate::model::{
+    naming, CheckConstraint, Column, ColumnType, Deferrable, ForeignKey, Identity, Index, IndexKey,
+    MatchType, NullsOrder, PrimaryKey, ReferentialAction, Sequence, Table, TableName,
+    UniqueConstraint,
+};
+use crate::render::{Context, Dialect};
 
 fn users() -> Table {
     let mut t = Table::new("users");
@@ -22,20 +28,28 @@ fn users() -> Table {
     t.uniques.push(UniqueConstraint {
         name: "users_email_key".into(),
         columns: vec!["email".into()],
+        nulls_not_distinct: false,
     });
-    t.checks.push(CheckConstraint {
-        name: "users_email_check".into(),
-        expression: "char_length(email) > 3".into(),
-    });
-    t.indexes.push(Index {
-        name: "ix_users_email".into(),
-        keys: vec![IndexKey::column("email")],
-        unique: false,
-        predicate: None,
-        method: None,
-    });
+    t.checks.push(CheckConstraint::new(
+        "users_email_check",
+        "char_length(email) > 3",
+    ));
+    t.indexes
+        .push(index("ix_users_email", vec![IndexKey::column("email")]));
     t.comment = Some("People.".into());
     t
+}
+
+fn index(name: &str, keys: Vec<IndexKey>) -> Index {
+    Index {
+        name: name.into(),
+        keys,
+        unique: false,
+        nulls_not_distinct: false,
+        include: vec![],
+        predicate: None,
+        method: None,
+    }
 }
 
 fn sql(change: &Change) -> Vec<String> {
@@ -46,11 +60,15 @@ fn sql(change: &Change) -> Vec<String> {
         .collect()
 }
 
+fn t(name: &str) -> TableName {
+    TableName::bare(name)
+}
+
 #[test]
 fn create_table_names_every_constraint() {
     let text = schema_ddl(&Schema {
         tables: vec![users()],
-        enums: vec![],
+        ..Schema::default()
     });
     assert_eq!(
         text,
@@ -59,83 +77,82 @@ fn create_table_names_every_constraint() {
 }
 
 #[test]
-fn sea_query_statements_are_quoted_and_terminated() {
+fn columns_tables_and_indexes_are_quoted_and_terminated() {
     let column = Column {
         default: Some("now()".into()),
-        ..Column::new("seen_at", ColumnType::TimestampTz, false)
+        ..Column::new("seen_at", ColumnType::TIMESTAMPTZ, false)
     };
     assert_eq!(
         sql(&Change::AddColumn {
-            table: "users".into(),
+            table: t("users"),
             column: column.clone()
         }),
         ["ALTER TABLE \"users\" ADD COLUMN \"seen_at\" timestamptz NOT NULL DEFAULT now();"]
     );
     assert_eq!(
         sql(&Change::DropColumn {
-            table: "users".into(),
+            table: t("users"),
             column
         }),
         ["ALTER TABLE \"users\" DROP COLUMN \"seen_at\";"]
     );
     assert_eq!(
         sql(&Change::RenameTable {
-            from: "a".into(),
-            to: "b".into()
+            from: t("a"),
+            to: t("b")
         }),
         ["ALTER TABLE \"a\" RENAME TO \"b\";"]
     );
     assert_eq!(
         sql(&Change::RenameColumn {
-            table: "t".into(),
+            table: t("t"),
             from: "a".into(),
             to: "b".into()
         }),
         ["ALTER TABLE \"t\" RENAME COLUMN \"a\" TO \"b\";"]
     );
     assert_eq!(sql(&Change::DropTable(users())), ["DROP TABLE \"users\";"]);
-    let index = Index {
-        name: "ix_t_a_b".into(),
-        keys: vec![
-            IndexKey::column("a"),
-            IndexKey::Column {
-                name: "b".into(),
-                descending: true,
-            },
-        ],
-        unique: true,
-        predicate: None,
-        method: None,
-    };
+    let mut index = index(
+        "ix_t_a_b",
+        vec![IndexKey::column("a"), IndexKey::column("b").desc()],
+    );
+    index.unique = true;
     assert_eq!(
         sql(&Change::CreateIndex {
-            table: "t".into(),
+            table: t("t"),
             index: index.clone()
         }),
         ["CREATE UNIQUE INDEX \"ix_t_a_b\" ON \"t\" (\"a\", \"b\" DESC);"]
     );
     assert_eq!(
         sql(&Change::DropIndex {
-            table: "t".into(),
+            table: t("t"),
             index
         }),
         ["DROP INDEX \"ix_t_a_b\";"]
     );
-    let fk = crate::model::ForeignKey {
+}
+
+#[test]
+fn foreign_keys_spell_match_actions_and_deferral_in_postgresql_order() {
+    let fk = ForeignKey {
         name: "t_u_fkey".into(),
         columns: vec!["u".into()],
+        referenced_schema: None,
         referenced_table: "users".into(),
         referenced_columns: vec!["id".into()],
         on_delete: ReferentialAction::SetNull,
         on_update: ReferentialAction::Cascade,
-        deferrable: Deferrable::NotDeferrable,
+        deferrable: Deferrable::InitiallyDeferred,
+        match_type: MatchType::Full,
+        not_valid: false,
     };
-    assert_eq!(sql(&Change::AddForeignKey { table: "t".into(), foreign_key: fk.clone() }), [
-        "ALTER TABLE \"t\" ADD CONSTRAINT \"t_u_fkey\" FOREIGN KEY (\"u\") REFERENCES \"users\" (\"id\") ON DELETE SET NULL ON UPDATE CASCADE;"
+    assert_eq!(sql(&Change::AddForeignKey { table: t("t"), foreign_key: fk.clone() }), [
+        "ALTER TABLE \"t\" ADD CONSTRAINT \"t_u_fkey\" FOREIGN KEY (\"u\") REFERENCES \"users\" (\"id\") MATCH FULL ON DELETE SET NULL ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED;"
     ]);
     assert_eq!(
         sql(&Change::DropForeignKey {
-            table: "t".into(),
+            table: t("t"),
             foreign_key: fk
         }),
         ["ALTER TABLE \"t\" DROP CONSTRAINT \"t_u_fkey\";"]
@@ -143,53 +160,187 @@ fn sea_query_statements_are_quoted_and_terminated() {
 }
 
 #[test]
-fn partial_and_expression_indexes_are_written_by_hand() {
-    let index = Index {
-        name: "ix_lower".into(),
-        keys: vec![IndexKey::expression("lower(email)")],
+fn tables_of_another_schema_are_qualified_and_renames_stay_in_it() {
+    let billing = TableName::new(Some("billing"), "invoices");
+    assert_eq!(
+        sql(&Change::RenameTable {
+            from: billing.clone(),
+            to: TableName::new(Some("billing"), "bills")
+        }),
+        ["ALTER TABLE \"billing\".\"invoices\" RENAME TO \"bills\";"]
+    );
+    let ix = index("ix_invoices_total", vec![IndexKey::column("total")]);
+    assert_eq!(
+        sql(&Change::CreateIndex {
+            table: billing.clone(),
+            index: ix.clone()
+        }),
+        ["CREATE INDEX \"ix_invoices_total\" ON \"billing\".\"invoices\" (\"total\");"]
+    );
+    assert_eq!(
+        sql(&Change::DropIndex {
+            table: billing.clone(),
+            index: ix
+        }),
+        ["DROP INDEX \"billing\".\"ix_invoices_total\";"]
+    );
+    assert_eq!(
+        sql(&Change::RenameSequence {
+            table: billing,
+            from: "invoices_id_seq".into(),
+            to: "bills_id_seq".into()
+        }),
+        ["ALTER SEQUENCE \"billing\".\"invoices_id_seq\" RENAME TO \"bills_id_seq\";"]
+    );
+    assert_eq!(
+        sql(&Change::CreateSchema {
+            schema: "billing".into()
+        }),
+        ["CREATE SCHEMA \"billing\";"]
+    );
+}
+
+#[test]
+fn every_index_option_is_written_where_postgresql_expects_it() {
+    let ix = Index {
+        name: "ux_lower".into(),
+        keys: vec![
+            IndexKey {
+                opclass: Some("text_pattern_ops".into()),
+                ..IndexKey::expression("lower(email)")
+            },
+            IndexKey {
+                nulls: Some(NullsOrder::Last),
+                ..IndexKey::column("seen_at").desc()
+            },
+        ],
         unique: true,
+        nulls_not_distinct: true,
+        include: vec!["name".into()],
         predicate: Some("deleted_at IS NULL".into()),
-        method: Some("hash".into()),
+        method: Some("btree".into()),
     };
-    assert_eq!(sql(&Change::CreateIndex { table: "users".into(), index }), [
-        "CREATE UNIQUE INDEX \"ix_lower\" ON \"users\" USING hash ((lower(email))) WHERE deleted_at IS NULL;"
+    assert_eq!(sql(&Change::CreateIndex { table: t("users"), index: ix }), [
+        "CREATE UNIQUE INDEX \"ux_lower\" ON \"users\" USING btree ((lower(email)) text_pattern_ops, \"seen_at\" DESC NULLS LAST) INCLUDE (\"name\") NULLS NOT DISTINCT WHERE deleted_at IS NULL;"
     ]);
 }
 
 #[test]
-fn type_changes_cast_when_needed_and_warn() {
-    let change = |from, to| {
+fn generated_collated_serial_and_identity_columns() {
+    let generated = Column {
+        generated: Some("qty * price".into()),
+        ..Column::new("total", ColumnType::Double, true)
+    };
+    assert_eq!(
+        column::definition(&generated),
+        "\"total\" double precision GENERATED ALWAYS AS (qty * price) STORED"
+    );
+    let collated = Column {
+        collation: Some("C".into()),
+        ..Column::new("code", ColumnType::Text, false)
+    };
+    assert_eq!(
+        column::definition(&collated),
+        "\"code\" text COLLATE \"C\" NOT NULL"
+    );
+    let serial = Column {
+        identity: Some(Identity::Serial),
+        ..Column::new("id", ColumnType::BigInt, false)
+    };
+    assert_eq!(column::definition(&serial), "\"id\" bigserial NOT NULL");
+    let identity = Column {
+        identity: Some(Identity::ByDefault),
+        sequence: Some(Sequence {
+            start: Some(100),
+            increment: Some(10),
+            ..Sequence::default()
+        }),
+        ..Column::new("id", ColumnType::Integer, false)
+    };
+    assert_eq!(
+        column::definition(&identity),
+        "\"id\" integer NOT NULL GENERATED BY DEFAULT AS IDENTITY (INCREMENT BY 10 START WITH 100)"
+    );
+    // An ALTER spells every option, so nothing of the old ones remains.
+    assert_eq!(
+        sql(&Change::AlterColumnSequence {
+            table: t("t"),
+            column: "id".into(),
+            column_type: ColumnType::Integer,
+            from: None,
+            to: identity.sequence.clone(),
+        }),
+        ["ALTER TABLE \"t\" ALTER COLUMN \"id\" SET INCREMENT BY 10 SET MINVALUE 1 SET MAXVALUE 2147483647 SET START WITH 100 SET CACHE 1 SET NO CYCLE;"]
+    );
+    assert_eq!(
+        sql(&Change::AddIdentity {
+            table: t("t"),
+            column: serial.clone()
+        }),
+        [
+            "CREATE SEQUENCE \"t_id_seq\" AS bigint OWNED BY \"t\".\"id\";",
+            "ALTER TABLE \"t\" ALTER COLUMN \"id\" SET DEFAULT nextval('\"t_id_seq\"'::regclass);",
+            "SELECT setval('\"t_id_seq\"'::regclass, max(\"id\")) FROM \"t\" HAVING max(\"id\") IS NOT NULL;"
+        ]
+    );
+    assert_eq!(
+        sql(&Change::DropIdentity {
+            table: t("t"),
+            column: serial
+        }),
+        [
+            "ALTER TABLE \"t\" ALTER COLUMN \"id\" DROP DEFAULT;",
+            "DROP SEQUENCE \"t_id_seq\";"
+        ]
+    );
+}
+
+#[test]
+fn type_changes_cast_when_needed_keep_the_collation_and_warn() {
+    let change = |from, to, collation: Option<&str>| {
         PostgreSql
             .render(
                 &Change::AlterColumnType {
-                    table: "t".into(),
+                    table: t("t"),
                     column: "c".into(),
                     from,
                     to,
+                    from_collation: collation.map(str::to_string),
+                    to_collation: collation.map(str::to_string),
                 },
                 &Context::default(),
             )
             .remove(0)
     };
-    let widen = change(ColumnType::varchar(10), ColumnType::varchar(20));
+    let widen = change(ColumnType::varchar(10), ColumnType::varchar(20), None);
     assert_eq!(
         widen.sql,
         "ALTER TABLE \"t\" ALTER COLUMN \"c\" TYPE varchar(20);"
     );
     assert!(widen.warnings.is_empty());
-    let narrow = change(ColumnType::varchar(20), ColumnType::varchar(10));
+    // Without COLLATE a type change would reset the column's collation.
+    let collated = change(ColumnType::varchar(10), ColumnType::varchar(20), Some("C"));
+    assert_eq!(
+        collated.sql,
+        "ALTER TABLE \"t\" ALTER COLUMN \"c\" TYPE varchar(20) COLLATE \"C\";"
+    );
+    let narrow = change(ColumnType::varchar(20), ColumnType::varchar(10), None);
     assert_eq!(narrow.warnings.len(), 2, "{narrow:?}");
-    let cast = change(ColumnType::Text, ColumnType::Integer);
+    let cast = change(ColumnType::Text, ColumnType::Integer, None);
     assert_eq!(
         cast.sql,
         "ALTER TABLE \"t\" ALTER COLUMN \"c\" TYPE integer USING \"c\"::integer;"
     );
-    let to_enum = change(ColumnType::Text, ColumnType::Enum { name: "s".into() });
+    let to_enum = change(
+        ColumnType::Text,
+        ColumnType::Enum { name: "s".into() },
+        None,
+    );
     assert_eq!(
         to_enum.sql,
         "ALTER TABLE \"t\" ALTER COLUMN \"c\" TYPE \"s\" USING \"c\"::text::\"s\";"
     );
-    let bigger = change(ColumnType::Integer, ColumnType::BigInt);
+    let bigger = change(ColumnType::Integer, ColumnType::BigInt, None);
     assert_eq!(bigger.warnings.len(), 1, "{bigger:?}");
     assert!(
         bigger.warnings[0].starts_with("rewrites table t"),
@@ -198,7 +349,7 @@ fn type_changes_cast_when_needed_and_warn() {
 }
 
 #[test]
-fn enum_values_are_placed() {
+fn enum_values_are_placed_and_renamed() {
     assert_eq!(
         sql(&Change::AddEnumValue {
             name: "status".into(),
@@ -208,5 +359,13 @@ fn enum_values_are_placed() {
             columns: vec![],
         }),
         ["ALTER TYPE \"status\" ADD VALUE 'it''s' BEFORE 'a';"]
+    );
+    assert_eq!(
+        sql(&Change::RenameEnumValue {
+            name: "status".into(),
+            from: "done".into(),
+            to: "closed".into(),
+        }),
+        ["ALTER TYPE \"status\" RENAME VALUE 'done' TO 'closed';"]
     );
 }
