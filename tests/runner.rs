@@ -66,7 +66,7 @@ async fn a_busy_lock_names_its_holder_and_times_out_clearly() {
         .await
         .unwrap();
     sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(migrator.lock_key())
+        .bind(migrator.lock_key("public"))
         .execute(&mut holder)
         .await
         .unwrap();

@@ -78,27 +78,27 @@ pub(crate) fn migrator(config: &Config) -> Result<Migrator, Failure> {
 }
 
 /// A session on the configured database (search_path = the configured schema)
-/// and the options to open the dedicated lock session with.
+/// and the options that open another one (to read the truth back after a
+/// failure the session may not survive).
 pub(crate) struct Database {
     pub connection: PgConnection,
-    pub lock_options: PgConnectOptions,
+    pub options: PgConnectOptions,
 }
 
 impl Database {
     pub(crate) async fn connect(config: &Config) -> Result<Database, Failure> {
         let url = config.database_url()?;
-        let lock_options = database::parse_url(url)?.application_name(&runner::application_name());
+        let options = database::parse_url(url)?.application_name(&runner::application_name());
         let connection =
-            database::connect_with(url, lock_options.clone(), Some(&config.database.schema))
-                .await?;
+            database::connect_with(url, options.clone(), Some(&config.database.schema)).await?;
         Ok(Database {
             connection,
-            lock_options,
+            options,
         })
     }
 
     pub(crate) fn session(&mut self) -> runner::Session<'_> {
-        runner::Session::new(&mut self.connection, self.lock_options.clone())
+        runner::Session::new(&mut self.connection, self.options.clone())
     }
 
     pub(crate) async fn close(self) {

@@ -53,7 +53,7 @@ pub async fn exec(
             db.session(),
             &specs,
             args.purge,
-            &mut super::progress::Printer { out },
+            &mut super::progress::Printer::new(out),
         )
         .await;
     db.close().await;

@@ -59,7 +59,7 @@ pub async fn exec(
         accept_changed: args.accept_changed,
     };
     let result = migrator
-        .upgrade_with(db.session(), &spec, &options, &mut Printer { out })
+        .upgrade_with(db.session(), &spec, &options, &mut Printer::new(out))
         .await;
     let heads = match &result {
         Ok(_) => migrator.bookkeeping().heads(&mut db.connection).await.ok(),

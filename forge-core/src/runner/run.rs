@@ -1,0 +1,561 @@
+//! One run on a session: the lock and the session settings a run needs, each
+//! migration in its own transaction with its bookkeeping, reports made only
+//! once a migration is durable, and, after a failure, the truth read back
+//! from the database rather than assumed.
+
+use std::time::{Duration, Instant};
+
+use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgErrorPosition, PgSeverity};
+use sqlx::{Connection, Executor, PgConnection, Row};
+
+use super::bookkeeping::Timing;
+use super::error::{Outcome, RunnerError, INSUFFICIENT_PRIVILEGE, PRIVILEGE_HINT};
+use super::invalid_index::invalid_indexes;
+use super::lock::{lock_key, MigrationLock, LOCK_NOT_HELD};
+use super::migrator::{Migrator, Session};
+use super::progress::{Applied, Progress};
+use crate::database::{quote_identifier, redact_text, sql_literal, CONNECT_TIMEOUT};
+use crate::graph::{Direction, Step};
+use crate::script::{MigrationScript, Statement};
+use crate::terminal::escape_controls;
+
+/// How long a run goes without making its commits durable. Every commit but
+/// the run's last is asynchronous (`synchronous_commit = off` for that
+/// transaction: it saves a WAL flush per migration), and a migration is
+/// reported applied only once a synchronous commit or an explicit flush has
+/// made it durable: at the end of the run, after a failure, or when this long
+/// has passed since the last durable point (so a slow migration is reported
+/// as soon as it is done).
+const FLUSH_INTERVAL: Duration = Duration::from_millis(200);
+
+/// A run in progress: the session, the lock it holds, and what to restore.
+pub(crate) struct Run<'m, 'c> {
+    migrator: &'m Migrator,
+    connection: &'c mut PgConnection,
+    options: PgConnectOptions,
+    /// Where the (unqualified) version table lives: the session's current schema.
+    schema: String,
+    lock: MigrationLock,
+    /// Session settings changed for the run, with the values to restore.
+    restore: Vec<(&'static str, String)>,
+    /// Applied migrations whose commit is not known to be durable yet.
+    unflushed: Vec<Applied>,
+    last_durable: Instant,
+}
+
+/// How a migration failed.
+enum StepFailure {
+    /// The server refused a statement and the session is intact: nothing of
+    /// the migration's transaction committed.
+    Refused(RunnerError),
+    /// The session ended or broke before the outcome arrived.
+    Lost(String),
+}
+
+impl<'m, 'c> Run<'m, 'c> {
+    /// Takes the lock on the session and applies the run's session settings.
+    pub(crate) async fn begin<P: Progress + ?Sized>(
+        migrator: &'m Migrator,
+        session: Session<'c>,
+        progress: &mut P,
+    ) -> Result<Run<'m, 'c>, RunnerError> {
+        let Session {
+            connection,
+            options,
+        } = session;
+        let row = connection
+            .fetch_one(sqlx::raw_sql(
+                "SELECT coalesce(current_schema(), '')::text, current_setting('server_version_num')::int, \
+                 current_setting('statement_timeout'), current_setting('client_connection_check_interval', true)",
+            ))
+            .await
+            .map_err(|e| RunnerError::database("reading the session's schema", e))?;
+        let reading = |e| RunnerError::database("reading the session's settings", e);
+        let schema: String = row.try_get(0).map_err(reading)?;
+        let version: i32 = row.try_get(1).map_err(reading)?;
+        let statement_timeout: String = row.try_get(2).map_err(reading)?;
+        let check_interval: Option<String> = row.try_get(3).map_err(reading)?;
+        let key = lock_key(&schema, &migrator.bookkeeping().version_table);
+        let lock =
+            MigrationLock::acquire(connection, key, migrator.lock_timeout(), &mut |holder| {
+                progress.lock_busy(holder)
+            })
+            .await?;
+        let mut run = Run {
+            migrator,
+            connection,
+            options,
+            schema,
+            lock,
+            restore: Vec::new(),
+            unflushed: Vec::new(),
+            last_durable: Instant::now(),
+        };
+        let mut settings: Vec<(&'static str, String, String)> = Vec::new();
+        // If the client dies mid-migration (kill -9), the server notices only
+        // when it next talks to it — after a long statement ends. Checking the
+        // socket every second (PostgreSQL 14+) ends such an orphaned session,
+        // its transaction and its lock, promptly.
+        if let (true, Some(old)) = (version >= 140000, check_interval) {
+            settings.push(("client_connection_check_interval", "1s".into(), old));
+        }
+        if let Some(timeout) = migrator.statement_timeout() {
+            let value = format!("{}ms", timeout.as_millis().max(1));
+            settings.push(("statement_timeout", value, statement_timeout));
+        }
+        if !settings.is_empty() {
+            let sql = settings
+                .iter()
+                .map(|(name, value, _)| {
+                    format!(
+                        "set_config({}, {}, false)",
+                        sql_literal(name),
+                        sql_literal(value)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            if let Err(e) = run
+                .connection
+                .execute(sqlx::raw_sql(&format!("SELECT {sql}")))
+                .await
+            {
+                run.end().await;
+                return Err(RunnerError::database("setting up the session", e));
+            }
+            run.restore = settings
+                .into_iter()
+                .map(|(name, _, old)| (name, old))
+                .collect();
+        }
+        Ok(run)
+    }
+
+    pub(crate) fn connection(&mut self) -> &mut PgConnection {
+        self.connection
+    }
+
+    /// Restores the session settings and frees the lock; false when the
+    /// session no longer answers (a pooled connection must then be closed).
+    pub(crate) async fn end(self) -> bool {
+        let mut clean = true;
+        if !self.restore.is_empty() {
+            let sql = self
+                .restore
+                .iter()
+                .map(|(name, old)| {
+                    format!(
+                        "set_config({}, {}, false)",
+                        sql_literal(name),
+                        sql_literal(old)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            clean &= self
+                .connection
+                .execute(sqlx::raw_sql(&format!("SELECT {sql}")))
+                .await
+                .is_ok();
+        }
+        clean & self.lock.release(self.connection).await
+    }
+
+    /// Runs `steps` in order; each is reported to `progress` once it is durable.
+    pub(crate) async fn run_steps<P: Progress + ?Sized>(
+        &mut self,
+        steps: &[Step<'_>],
+        progress: &mut P,
+    ) -> Result<Vec<Applied>, RunnerError> {
+        if steps.is_empty() {
+            return Ok(Vec::new());
+        }
+        let create = self.migrator.bookkeeping().create_sql();
+        if let Err(e) = self.connection.execute(sqlx::raw_sql(&create)).await {
+            let _ = self.connection.execute(sqlx::raw_sql("ROLLBACK")).await;
+            return Err(RunnerError::database("creating the version tables", e));
+        }
+        let mut done = Vec::with_capacity(steps.len());
+        self.last_durable = Instant::now();
+        for (i, step) in steps.iter().enumerate() {
+            let last = i + 1 == steps.len();
+            progress.started(step);
+            match self.run_step(step, last).await {
+                Ok(applied) => {
+                    done.push(applied.clone());
+                    self.unflushed.push(applied);
+                    // The run's last commit is synchronous: it flushes them all.
+                    if last
+                        || (self.last_durable.elapsed() >= FLUSH_INTERVAL
+                            && flush(self.connection).await.is_ok())
+                    {
+                        self.report_durable(progress);
+                    }
+                }
+                Err(failure) => return Err(self.after_failure(step, failure, progress).await),
+            }
+        }
+        Ok(done)
+    }
+
+    fn report_durable<P: Progress + ?Sized>(&mut self, progress: &mut P) {
+        for applied in self.unflushed.drain(..) {
+            progress.finished(&applied);
+        }
+        self.last_durable = Instant::now();
+    }
+
+    /// One migration. Transactional: `BEGIN` and the lock's proof travel with
+    /// the first statement, the bookkeeping and `COMMIT` with the last, so a
+    /// one-statement migration costs one round trip (the history's duration is
+    /// then measured by the server's clock, from the transaction's start).
+    /// `transaction off`: the lock's proof, then each statement on its own;
+    /// then, only after all of them succeeded and left no invalid index, the
+    /// bookkeeping in a transaction of its own.
+    async fn run_step(&mut self, step: &Step<'_>, last: bool) -> Result<Applied, StepFailure> {
+        let begin = format!(
+            "BEGIN;\n{}{};\n",
+            if last {
+                ""
+            } else {
+                "SET LOCAL synchronous_commit = off;\n"
+            },
+            self.lock.assertion()
+        );
+        let script = step.revision;
+        let statements: &[Statement] = step.section().map_or(&[], |s| &s.statements);
+        let transactional = script.transactional;
+        let started = Instant::now();
+        let bookkeeping = self.migrator.bookkeeping();
+        let recording = |timing| format!("{}COMMIT;", bookkeeping.step_sql(step, timing));
+        let recorded_with_last_statement = transactional && !statements.is_empty();
+        for (i, statement) in statements.iter().enumerate() {
+            if !transactional {
+                if let Err(error) = self.lock.ensure_held(self.connection).await {
+                    return Err(refused_or_lost(error, |error| {
+                        lock_or_database(script, error).unwrap_or_else(|e| {
+                            RunnerError::database("checking the migration lock", e)
+                        })
+                    }));
+                }
+            }
+            let prefix = if transactional && i == 0 {
+                begin.as_str()
+            } else {
+                ""
+            };
+            // A newline first: the statement may end in a `--` comment.
+            let suffix = if recorded_with_last_statement && i + 1 == statements.len() {
+                format!("\n;\n{}", recording(Timing::ServerClock))
+            } else {
+                String::new()
+            };
+            let sql = format!("{prefix}{}{suffix}", statement.sql);
+            if let Err(error) = self.connection.execute(sqlx::raw_sql(&sql)).await {
+                let statement_end = prefix.chars().count() + statement.sql.chars().count();
+                return Err(refused_or_lost(error, |error| {
+                    if lock_not_held(&error) {
+                        RunnerError::LockNotHeld {
+                            revision: script.revision.clone(),
+                            file: script.path.clone(),
+                        }
+                    } else if !suffix.is_empty() && failed_after(&error, statement_end) {
+                        recording_failed(bookkeeping, script, error)
+                    } else {
+                        statement_failed(script, statement, prefix, transactional, error)
+                    }
+                }));
+            }
+        }
+        let duration = started.elapsed();
+        if !recorded_with_last_statement {
+            if !transactional {
+                let left = invalid_indexes(self.connection)
+                    .await
+                    .map_err(StepFailure::Refused)?;
+                if !left.is_empty() {
+                    return Err(StepFailure::Refused(RunnerError::InvalidIndexes {
+                        revision: script.revision.clone(),
+                        file: script.path.clone(),
+                        indexes: left,
+                    }));
+                }
+            }
+            let sql = format!("{begin}{}", recording(Timing::Measured(duration)));
+            if let Err(error) = self.connection.execute(sqlx::raw_sql(&sql)).await {
+                return Err(refused_or_lost(error, |error| {
+                    lock_or_database(script, error)
+                        .unwrap_or_else(|e| recording_failed(bookkeeping, script, e))
+                }));
+            }
+        }
+        Ok(Applied {
+            revision: script.revision.clone(),
+            message: script.message.clone(),
+            direction: step.direction,
+            file: script.path.clone(),
+            duration,
+            transactional,
+        })
+    }
+
+    /// Makes the migrations before the failed one durable and reports them,
+    /// and says what is true of the failed one.
+    async fn after_failure<P: Progress + ?Sized>(
+        &mut self,
+        step: &Step<'_>,
+        failure: StepFailure,
+        progress: &mut P,
+    ) -> RunnerError {
+        if let StepFailure::Refused(error) = failure {
+            let _ = self.connection.execute(sqlx::raw_sql("ROLLBACK")).await;
+            if self.unflushed.is_empty() || flush(self.connection).await.is_ok() {
+                self.report_durable(progress);
+                return error;
+            }
+            return match self.read_back().await {
+                Ok(heads) => {
+                    let lost = self.report_confirmed(&heads, progress);
+                    if lost.is_empty() {
+                        error
+                    } else {
+                        RunnerError::Unconfirmed {
+                            error: Box::new(error),
+                            revisions: lost,
+                            reason: "they are not recorded any more".to_string(),
+                        }
+                    }
+                }
+                Err(reason) => RunnerError::Unconfirmed {
+                    error: Box::new(error),
+                    revisions: self.unflushed.drain(..).map(|a| a.revision).collect(),
+                    reason,
+                },
+            };
+        }
+        let StepFailure::Lost(cause) = failure else {
+            unreachable!("a refusal returned above")
+        };
+        let script = step.revision;
+        let outcome = match self.read_back().await {
+            Ok(heads) => {
+                self.report_confirmed(&heads, progress);
+                if self.is_done(step, &heads) {
+                    Outcome::Done { heads }
+                } else {
+                    Outcome::NotDone { heads }
+                }
+            }
+            Err(reason) => Outcome::Unknown {
+                reason,
+                unconfirmed: self.unflushed.drain(..).map(|a| a.revision).collect(),
+            },
+        };
+        RunnerError::SessionLost {
+            revision: script.revision.clone(),
+            file: script.path.clone(),
+            direction: step.direction,
+            transactional: script.transactional,
+            cause,
+            outcome,
+        }
+    }
+
+    /// Reports the unflushed migrations the database shows as done (they
+    /// were flushed by the read-back); returns those it does not show.
+    fn report_confirmed<P: Progress + ?Sized>(
+        &mut self,
+        heads: &[String],
+        progress: &mut P,
+    ) -> Vec<String> {
+        let mut lost = Vec::new();
+        for applied in std::mem::take(&mut self.unflushed) {
+            let applied_now = self.is_applied(&applied.revision, heads);
+            if applied_now == (applied.direction == Direction::Up) {
+                progress.finished(&applied);
+            } else {
+                lost.push(applied.revision);
+            }
+        }
+        lost
+    }
+
+    fn is_done(&self, step: &Step<'_>, heads: &[String]) -> bool {
+        self.is_applied(&step.revision.revision, heads) == (step.direction == Direction::Up)
+    }
+
+    /// Whether `revision` is applied when the database is at `heads` (heads
+    /// no file defines: only what they name).
+    fn is_applied(&self, revision: &str, heads: &[String]) -> bool {
+        match self.migrator.graph().applied(heads) {
+            Ok(applied) => applied.contains(&revision),
+            Err(_) => heads.iter().any(|h| h == revision),
+        }
+    }
+
+    /// The heads, read on a new session after the run's session failed —
+    /// which first flushes the WAL (a synchronous commit waits for every
+    /// earlier commit of the server, this run's asynchronous ones included).
+    async fn read_back(&self) -> Result<Vec<String>, String> {
+        let connecting = PgConnection::connect_with(&self.options);
+        let mut fresh = match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
+            Err(_) => return Err(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())),
+            Ok(Err(e)) => return Err(redact_text(&e.to_string())),
+            Ok(Ok(connection)) => connection,
+        };
+        let heads = async {
+            fresh
+                .execute(sqlx::raw_sql(&format!(
+                    "SET search_path TO {}",
+                    quote_identifier(&self.schema)
+                )))
+                .await
+                .map_err(|e| redact_text(&e.to_string()))?;
+            flush(&mut fresh)
+                .await
+                .map_err(|e| redact_text(&e.to_string()))?;
+            self.migrator
+                .bookkeeping()
+                .heads(&mut fresh)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        .await;
+        let _ = fresh.close().await;
+        heads
+    }
+}
+
+/// Waits until every commit so far is durable: a synchronous commit of a
+/// transaction that has an id flushes the WAL up to it.
+async fn flush(connection: &mut PgConnection) -> Result<(), sqlx::Error> {
+    connection
+        .execute(sqlx::raw_sql("BEGIN; SELECT txid_current(); COMMIT"))
+        .await
+        .map(|_| ())
+}
+
+/// A statement error the server raised on an intact session is a refusal
+/// (its transaction did not commit); anything else — the connection closed, a
+/// fatal error, a protocol error — leaves the outcome unknown.
+fn refused_or_lost(
+    error: sqlx::Error,
+    refusal: impl FnOnce(sqlx::Error) -> RunnerError,
+) -> StepFailure {
+    if is_refusal(&error) {
+        StepFailure::Refused(refusal(error))
+    } else {
+        StepFailure::Lost(describe_loss(&error))
+    }
+}
+
+/// A server ERROR (not FATAL or PANIC) on an intact session.
+fn is_refusal(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => db
+            .try_downcast_ref::<PgDatabaseError>()
+            .is_some_and(|pg| matches!(pg.severity(), PgSeverity::Error)),
+        _ => false,
+    }
+}
+
+fn lock_not_held(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some(LOCK_NOT_HELD))
+}
+
+/// The lock's proof failed (`Ok`), or some other refusal (`Err`, the error back).
+fn lock_or_database(
+    script: &MigrationScript,
+    error: sqlx::Error,
+) -> Result<RunnerError, sqlx::Error> {
+    if lock_not_held(&error) {
+        Ok(RunnerError::LockNotHeld {
+            revision: script.revision.clone(),
+            file: script.path.clone(),
+        })
+    } else {
+        Err(error)
+    }
+}
+
+fn describe_loss(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Database(db) => escape_controls(db.message()).into_owned(),
+        other => redact_text(&other.to_string()),
+    }
+}
+
+fn recording_failed(
+    bookkeeping: &super::bookkeeping::Bookkeeping,
+    script: &MigrationScript,
+    error: sqlx::Error,
+) -> RunnerError {
+    RunnerError::database(
+        format!(
+            "recording revision {} in {}",
+            script.revision, bookkeeping.version_table
+        ),
+        error,
+    )
+}
+
+/// Whether the server placed `error` past the first `chars` characters of the
+/// message (in the bookkeeping that follows a migration's last statement).
+fn failed_after(error: &sqlx::Error, chars: usize) -> bool {
+    let position = match error {
+        sqlx::Error::Database(db) => db
+            .try_downcast_ref::<PgDatabaseError>()
+            .and_then(|e| e.position()),
+        _ => None,
+    };
+    matches!(position, Some(PgErrorPosition::Original(p)) if p > chars)
+}
+
+/// The error of a migration's statement: revision, file, the line the server
+/// points at (or the statement's first line), and the server's own words.
+fn statement_failed(
+    script: &MigrationScript,
+    statement: &Statement,
+    prefix: &str,
+    transactional: bool,
+    error: sqlx::Error,
+) -> RunnerError {
+    let mut line = statement.line;
+    let (message, detail, hint) = match &error {
+        sqlx::Error::Database(db) => {
+            let pg = db.try_downcast_ref::<PgDatabaseError>();
+            if let Some(PgErrorPosition::Original(position)) = pg.and_then(|e| e.position()) {
+                let offset = position
+                    .saturating_sub(1)
+                    .saturating_sub(prefix.chars().count());
+                line += statement
+                    .sql
+                    .chars()
+                    .take(offset)
+                    .filter(|&c| c == '\n')
+                    .count();
+            }
+            let mut message = escape_controls(db.message()).into_owned();
+            let server_hint = pg.and_then(|e| e.hint());
+            if db.code().as_deref() == Some(INSUFFICIENT_PRIVILEGE) && server_hint.is_none() {
+                message.push_str(PRIVILEGE_HINT);
+            }
+            (
+                message,
+                pg.and_then(|e| e.detail())
+                    .map(|d| escape_controls(d).into_owned()),
+                server_hint.map(|h| escape_controls(h).into_owned()),
+            )
+        }
+        other => (redact_text(&other.to_string()), None, None),
+    };
+    RunnerError::StatementFailed {
+        revision: script.revision.clone(),
+        file: script.path.clone(),
+        line,
+        message,
+        detail,
+        hint,
+        transactional,
+    }
+}
