@@ -68,13 +68,6 @@ pub enum RunnerError {
         indexes: Vec<InvalidIndex>,
     },
 
-    #[error("{error}; and the server did not confirm that the migrations before it reached the disk ({reason}): {} may be lost if the server crashed; run `migrate current` once it answers", .revisions.join(", "))]
-    Unconfirmed {
-        error: Box<RunnerError>,
-        revisions: Vec<String>,
-        reason: String,
-    },
-
     #[error("version_table `{name}`: {problem}")]
     VersionTableName { name: String, problem: String },
 
@@ -121,12 +114,7 @@ pub enum Outcome {
     /// It is not: it was rolled back (or never committed).
     NotDone { heads: Vec<String> },
     /// No new session could read it.
-    Unknown {
-        reason: String,
-        /// Migrations of this run that committed, but whose durability the
-        /// server could not confirm.
-        unconfirmed: Vec<String>,
-    },
+    Unknown { reason: String },
 }
 
 fn describe_outcome(direction: &Direction, transactional: &bool, outcome: &Outcome) -> String {
@@ -151,17 +139,9 @@ fn describe_outcome(direction: &Direction, transactional: &bool, outcome: &Outco
             if *transactional { " (its transaction was rolled back)" } else { " (transaction off: its statements that had finished stay applied)" },
             at(heads)
         ),
-        Outcome::Unknown { reason, unconfirmed } => {
-            let mut text = format!("its outcome could not be read back ({reason})");
-            if !unconfirmed.is_empty() {
-                text.push_str(&format!(
-                    ", nor whether {} (committed earlier in this run) reached the disk",
-                    unconfirmed.join(", ")
-                ));
-            }
-            text.push_str("; run `migrate current` once the database answers to see where it is");
-            text
-        }
+        Outcome::Unknown { reason } => format!(
+            "its outcome could not be read back ({reason}); the migrations before it are applied; run `migrate current` once the database answers to see where it is"
+        ),
     }
 }
 

@@ -1,9 +1,15 @@
 //! One run on a session: the lock and the session settings a run needs, each
-//! migration in its own transaction with its bookkeeping, reports made only
-//! once a migration is durable, and, after a failure, the truth read back
-//! from the database rather than assumed.
+//! migration in its own durable transaction with its bookkeeping, and, after
+//! a failure whose outcome did not arrive, the truth read back from the
+//! database rather than assumed.
+//!
+//! Every migration's commit is synchronous (a session whose server turned
+//! `synchronous_commit` off gets it on for the run): a migration is reported
+//! applied right after its commit, and a crash of the server at any moment
+//! later cannot take it back. It costs one WAL flush per migration, which
+//! `psql -f` of the same script pays too.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgErrorPosition, PgSeverity};
 use sqlx::{Connection, Executor, PgConnection, Row};
@@ -19,15 +25,6 @@ use crate::graph::{Direction, Step};
 use crate::script::{MigrationScript, Statement};
 use crate::terminal::escape_controls;
 
-/// How long a run goes without making its commits durable. Every commit but
-/// the run's last is asynchronous (`synchronous_commit = off` for that
-/// transaction: it saves a WAL flush per migration), and a migration is
-/// reported applied only once a synchronous commit or an explicit flush has
-/// made it durable: at the end of the run, after a failure, or when this long
-/// has passed since the last durable point (so a slow migration is reported
-/// as soon as it is done).
-const FLUSH_INTERVAL: Duration = Duration::from_millis(200);
-
 /// A run in progress: the session, the lock it holds, and what to restore.
 pub(crate) struct Run<'m, 'c> {
     migrator: &'m Migrator,
@@ -38,9 +35,6 @@ pub(crate) struct Run<'m, 'c> {
     lock: MigrationLock,
     /// Session settings changed for the run, with the values to restore.
     restore: Vec<(&'static str, String)>,
-    /// Applied migrations whose commit is not known to be durable yet.
-    unflushed: Vec<Applied>,
-    last_durable: Instant,
 }
 
 /// How a migration failed.
@@ -66,7 +60,8 @@ impl<'m, 'c> Run<'m, 'c> {
         let row = connection
             .fetch_one(sqlx::raw_sql(
                 "SELECT coalesce(current_schema(), '')::text, current_setting('server_version_num')::int, \
-                 current_setting('statement_timeout'), current_setting('client_connection_check_interval', true)",
+                 current_setting('statement_timeout'), current_setting('client_connection_check_interval', true), \
+                 current_setting('synchronous_commit')",
             ))
             .await
             .map_err(|e| RunnerError::database("reading the session's schema", e))?;
@@ -75,6 +70,7 @@ impl<'m, 'c> Run<'m, 'c> {
         let version: i32 = row.try_get(1).map_err(reading)?;
         let statement_timeout: String = row.try_get(2).map_err(reading)?;
         let check_interval: Option<String> = row.try_get(3).map_err(reading)?;
+        let synchronous_commit: String = row.try_get(4).map_err(reading)?;
         let key = lock_key(&schema, &migrator.bookkeeping().version_table);
         let lock =
             MigrationLock::acquire(connection, key, migrator.lock_timeout(), &mut |holder| {
@@ -88,8 +84,6 @@ impl<'m, 'c> Run<'m, 'c> {
             schema,
             lock,
             restore: Vec::new(),
-            unflushed: Vec::new(),
-            last_durable: Instant::now(),
         };
         let mut settings: Vec<(&'static str, String, String)> = Vec::new();
         // If the client dies mid-migration (kill -9), the server notices only
@@ -98,6 +92,10 @@ impl<'m, 'c> Run<'m, 'c> {
         // its transaction and its lock, promptly.
         if let (true, Some(old)) = (version >= 140000, check_interval) {
             settings.push(("client_connection_check_interval", "1s".into(), old));
+        }
+        // A migration reported applied must survive a crash of the server.
+        if synchronous_commit == "off" {
+            settings.push(("synchronous_commit", "on".into(), synchronous_commit));
         }
         if let Some(timeout) = migrator.statement_timeout() {
             let value = format!("{}ms", timeout.as_millis().max(1));
@@ -161,7 +159,7 @@ impl<'m, 'c> Run<'m, 'c> {
         clean & self.lock.release(self.connection).await
     }
 
-    /// Runs `steps` in order; each is reported to `progress` once it is durable.
+    /// Runs `steps` in order, reporting each to `progress` once it committed.
     pub(crate) async fn run_steps<P: Progress + ?Sized>(
         &mut self,
         steps: &[Step<'_>],
@@ -176,33 +174,17 @@ impl<'m, 'c> Run<'m, 'c> {
             return Err(RunnerError::database("creating the version tables", e));
         }
         let mut done = Vec::with_capacity(steps.len());
-        self.last_durable = Instant::now();
-        for (i, step) in steps.iter().enumerate() {
-            let last = i + 1 == steps.len();
+        for step in steps {
             progress.started(step);
-            match self.run_step(step, last).await {
+            match self.run_step(step).await {
                 Ok(applied) => {
-                    done.push(applied.clone());
-                    self.unflushed.push(applied);
-                    // The run's last commit is synchronous: it flushes them all.
-                    if last
-                        || (self.last_durable.elapsed() >= FLUSH_INTERVAL
-                            && flush(self.connection).await.is_ok())
-                    {
-                        self.report_durable(progress);
-                    }
+                    progress.finished(&applied);
+                    done.push(applied);
                 }
-                Err(failure) => return Err(self.after_failure(step, failure, progress).await),
+                Err(failure) => return Err(self.after_failure(step, failure).await),
             }
         }
         Ok(done)
-    }
-
-    fn report_durable<P: Progress + ?Sized>(&mut self, progress: &mut P) {
-        for applied in self.unflushed.drain(..) {
-            progress.finished(&applied);
-        }
-        self.last_durable = Instant::now();
     }
 
     /// One migration. Transactional: `BEGIN` and the lock's proof travel with
@@ -212,16 +194,8 @@ impl<'m, 'c> Run<'m, 'c> {
     /// `transaction off`: the lock's proof, then each statement on its own;
     /// then, only after all of them succeeded and left no invalid index, the
     /// bookkeeping in a transaction of its own.
-    async fn run_step(&mut self, step: &Step<'_>, last: bool) -> Result<Applied, StepFailure> {
-        let begin = format!(
-            "BEGIN;\n{}{};\n",
-            if last {
-                ""
-            } else {
-                "SET LOCAL synchronous_commit = off;\n"
-            },
-            self.lock.assertion()
-        );
+    async fn run_step(&mut self, step: &Step<'_>) -> Result<Applied, StepFailure> {
+        let begin = format!("BEGIN;\n{};\n", self.lock.assertion());
         let script = step.revision;
         let statements: &[Statement] = step.section().map_or(&[], |s| &s.statements);
         let transactional = script.transactional;
@@ -299,57 +273,21 @@ impl<'m, 'c> Run<'m, 'c> {
         })
     }
 
-    /// Makes the migrations before the failed one durable and reports them,
-    /// and says what is true of the failed one.
-    async fn after_failure<P: Progress + ?Sized>(
-        &mut self,
-        step: &Step<'_>,
-        failure: StepFailure,
-        progress: &mut P,
-    ) -> RunnerError {
-        if let StepFailure::Refused(error) = failure {
-            let _ = self.connection.execute(sqlx::raw_sql("ROLLBACK")).await;
-            if self.unflushed.is_empty() || flush(self.connection).await.is_ok() {
-                self.report_durable(progress);
+    /// The error of a failed migration: a refusal as it is (rolled back
+    /// here), a lost session with the outcome read back on a new one.
+    async fn after_failure(&mut self, step: &Step<'_>, failure: StepFailure) -> RunnerError {
+        let cause = match failure {
+            StepFailure::Refused(error) => {
+                let _ = self.connection.execute(sqlx::raw_sql("ROLLBACK")).await;
                 return error;
             }
-            return match self.read_back().await {
-                Ok(heads) => {
-                    let lost = self.report_confirmed(&heads, progress);
-                    if lost.is_empty() {
-                        error
-                    } else {
-                        RunnerError::Unconfirmed {
-                            error: Box::new(error),
-                            revisions: lost,
-                            reason: "they are not recorded any more".to_string(),
-                        }
-                    }
-                }
-                Err(reason) => RunnerError::Unconfirmed {
-                    error: Box::new(error),
-                    revisions: self.unflushed.drain(..).map(|a| a.revision).collect(),
-                    reason,
-                },
-            };
-        }
-        let StepFailure::Lost(cause) = failure else {
-            unreachable!("a refusal returned above")
+            StepFailure::Lost(cause) => cause,
         };
         let script = step.revision;
         let outcome = match self.read_back().await {
-            Ok(heads) => {
-                self.report_confirmed(&heads, progress);
-                if self.is_done(step, &heads) {
-                    Outcome::Done { heads }
-                } else {
-                    Outcome::NotDone { heads }
-                }
-            }
-            Err(reason) => Outcome::Unknown {
-                reason,
-                unconfirmed: self.unflushed.drain(..).map(|a| a.revision).collect(),
-            },
+            Ok(heads) if self.is_done(step, &heads) => Outcome::Done { heads },
+            Ok(heads) => Outcome::NotDone { heads },
+            Err(reason) => Outcome::Unknown { reason },
         };
         RunnerError::SessionLost {
             revision: script.revision.clone(),
@@ -359,25 +297,6 @@ impl<'m, 'c> Run<'m, 'c> {
             cause,
             outcome,
         }
-    }
-
-    /// Reports the unflushed migrations the database shows as done (they
-    /// were flushed by the read-back); returns those it does not show.
-    fn report_confirmed<P: Progress + ?Sized>(
-        &mut self,
-        heads: &[String],
-        progress: &mut P,
-    ) -> Vec<String> {
-        let mut lost = Vec::new();
-        for applied in std::mem::take(&mut self.unflushed) {
-            let applied_now = self.is_applied(&applied.revision, heads);
-            if applied_now == (applied.direction == Direction::Up) {
-                progress.finished(&applied);
-            } else {
-                lost.push(applied.revision);
-            }
-        }
-        lost
     }
 
     fn is_done(&self, step: &Step<'_>, heads: &[String]) -> bool {
@@ -393,9 +312,7 @@ impl<'m, 'c> Run<'m, 'c> {
         }
     }
 
-    /// The heads, read on a new session after the run's session failed —
-    /// which first flushes the WAL (a synchronous commit waits for every
-    /// earlier commit of the server, this run's asynchronous ones included).
+    /// The heads, read on a new session after the run's session failed.
     async fn read_back(&self) -> Result<Vec<String>, String> {
         let connecting = PgConnection::connect_with(&self.options);
         let mut fresh = match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
@@ -411,9 +328,6 @@ impl<'m, 'c> Run<'m, 'c> {
                 )))
                 .await
                 .map_err(|e| redact_text(&e.to_string()))?;
-            flush(&mut fresh)
-                .await
-                .map_err(|e| redact_text(&e.to_string()))?;
             self.migrator
                 .bookkeeping()
                 .heads(&mut fresh)
@@ -424,15 +338,6 @@ impl<'m, 'c> Run<'m, 'c> {
         let _ = fresh.close().await;
         heads
     }
-}
-
-/// Waits until every commit so far is durable: a synchronous commit of a
-/// transaction that has an id flushes the WAL up to it.
-async fn flush(connection: &mut PgConnection) -> Result<(), sqlx::Error> {
-    connection
-        .execute(sqlx::raw_sql("BEGIN; SELECT txid_current(); COMMIT"))
-        .await
-        .map(|_| ())
 }
 
 /// A statement error the server raised on an intact session is a refusal

@@ -62,7 +62,7 @@ pub async fn exec(
     let mut db = Database::connect(config).await?;
     let started = Instant::now();
     let result = migrator
-        .downgrade_with(db.session(), &spec, &mut Printer::new(out))
+        .downgrade_with(db.session(), &spec, &mut Printer { out })
         .await;
     let heads = match &result {
         Ok(_) => migrator.bookkeeping().heads(&mut db.connection).await.ok(),

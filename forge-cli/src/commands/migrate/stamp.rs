@@ -42,7 +42,7 @@ pub async fn exec(
         let current = if args.purge {
             Vec::new()
         } else {
-            offline_current(config, &migrator, &RevisionSpec::Heads, out).await?
+            offline_current(config, &migrator, &RevisionSpec::Heads, "stamp").await?
         };
         out.text(migrator.stamp_sql(&current, &specs, args.purge)?)?;
         return Ok(None);
@@ -53,7 +53,7 @@ pub async fn exec(
             db.session(),
             &specs,
             args.purge,
-            &mut super::progress::Printer::new(out),
+            &mut super::progress::Printer { out },
         )
         .await;
     db.close().await;
