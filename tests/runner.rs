@@ -201,3 +201,138 @@ async fn an_app_spawns_its_migrations_on_a_task() {
     .unwrap();
     assert_eq!(tables, 0);
 }
+
+#[tokio::test]
+async fn a_migration_that_releases_the_lock_stops_the_run_before_the_next_one() {
+    let db = TestDatabase::create().await;
+    let migrator = Migrator::from_sources(&[
+        ("1.sql", "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nCREATE TABLE a (id int);\nSELECT pg_advisory_unlock_all();\n"),
+        ("2.sql", "-- forge:revision bbbbbbbbbbbb\n-- forge:parents aaaaaaaaaaaa\n-- forge:upgrade\nCREATE TABLE b (id int);\n"),
+    ])
+    .unwrap();
+    let error = migrator.upgrade(&db.pool, "heads").await.unwrap_err();
+    assert!(matches!(error, RunnerError::LockNotHeld { .. }), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("revision bbbbbbbbbbbb (2.sql) was not started"),
+        "{error}"
+    );
+    let status = migrator.current(&db.pool).await.unwrap();
+    assert_eq!(status.heads, ["aaaaaaaaaaaa"]);
+    let b: bool = sqlx::query_scalar("SELECT to_regclass('b') IS NOT NULL")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(!b);
+}
+
+#[tokio::test]
+async fn a_run_dropped_midway_leaves_no_lock_and_no_half_migration_in_the_pool() {
+    let db = TestDatabase::create().await;
+    let migrator = Migrator::from_sources(&[(
+        "1.sql",
+        "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nCREATE TABLE a (id int);\nSELECT pg_sleep(30);\n",
+    )])
+    .unwrap()
+    .with_lock_timeout(Duration::from_secs(10));
+    let run = tokio::spawn({
+        let pool = db.pool.clone();
+        let migrator = migrator.clone();
+        async move { migrator.upgrade(&pool, "heads").await }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let sleeping: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        if sleeping > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the migration never started"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    // The app gives up on it (a startup timeout, a shutdown).
+    run.abort();
+    assert!(run.await.unwrap_err().is_cancelled());
+    // Its connection was closed, not handed back to the pool with the lock.
+    let fixed = Migrator::from_sources(&[(
+        "1.sql",
+        "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nCREATE TABLE a (id int);\n",
+    )])
+    .unwrap()
+    .with_lock_timeout(Duration::from_secs(10));
+    let started = std::time::Instant::now();
+    assert_eq!(fixed.upgrade(&db.pool, "heads").await.unwrap().len(), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    for _ in 0..4 {
+        let mut conn = db.pool.acquire().await.unwrap();
+        let held: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(held, 0);
+    }
+}
+
+#[tokio::test]
+async fn the_session_settings_a_run_needs_are_restored_for_the_app() {
+    let db = TestDatabase::create().await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query("SET statement_timeout = '42s'")
+                    .execute(conn)
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .connect(&db.url)
+        .await
+        .unwrap();
+    let migrator = Migrator::from_sources(&FILES[..1])
+        .unwrap()
+        .with_statement_timeout(Some(Duration::from_secs(5)));
+    migrator.upgrade(&pool, "heads").await.unwrap();
+    let (timeout, check): (String, String) = sqlx::query_as(
+        "SELECT current_setting('statement_timeout'), current_setting('client_connection_check_interval')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((timeout.as_str(), check.as_str()), ("42s", "0"));
+}
+
+#[tokio::test]
+async fn a_history_from_before_its_index_is_read_and_indexed_by_the_next_run() {
+    let db = TestDatabase::create().await;
+    let migrator = Migrator::from_sources(FILES).unwrap();
+    migrator.upgrade(&db.pool, "aaaaaaaaaaaa").await.unwrap();
+    db.execute("DROP INDEX forge_history_rev").await;
+    let status = migrator.current(&db.pool).await.unwrap();
+    assert_eq!(status.heads, ["aaaaaaaaaaaa"]);
+    assert!(status.changed.is_empty());
+    migrator.upgrade(&db.pool, "heads").await.unwrap();
+    let indexed: bool = sqlx::query_scalar("SELECT to_regclass('forge_history_rev') IS NOT NULL")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(indexed);
+    // With the index, the checksums read the same.
+    db.execute("UPDATE forge_history SET checksum = 'edited' WHERE revision = 'aaaaaaaaaaaa'")
+        .await;
+    let status = migrator.current(&db.pool).await.unwrap();
+    assert_eq!(status.changed.len(), 1);
+    assert_eq!(status.changed[0].revision, "aaaaaaaaaaaa");
+}

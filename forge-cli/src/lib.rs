@@ -66,6 +66,7 @@ where
         .and_then(|runtime| runtime.block_on(commands::exec(cli, &mut output)));
     match result {
         Ok(code) => code,
+        Err(failure) if failure.is_silent() => ExitCode::from(failure.exit_code()),
         Err(failure) => {
             let _ = writeln!(err, "error: {}", failure.message());
             if let Some(hint) = failure.hint() {

@@ -89,5 +89,8 @@ impl<'a> Output<'a> {
 }
 
 fn write_failed(e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Failure::reader_gone();
+    }
     Failure::error(format!("cannot write the output: {e}"))
 }

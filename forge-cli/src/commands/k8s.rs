@@ -287,6 +287,9 @@ fn status(text: &str) {
 }
 
 fn rebuild(failure: &Failure, message: String, hint: Option<String>) -> Failure {
+    if failure.is_silent() {
+        return Failure::reader_gone();
+    }
     let rebuilt = if failure.exit_code() == 1 {
         Failure::problem(message)
     } else {
