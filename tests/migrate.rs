@@ -1783,3 +1783,89 @@ async fn a_reader_that_stops_reading_ends_the_command_quietly() {
         );
     }
 }
+
+#[test]
+fn a_password_of_any_shape_logs_in_from_pgpassword_or_percent_encoded_and_is_never_shown() {
+    let password = "Zq7@:/%#?&= Wx9";
+    let server = forge_tests::Server::with_password(password);
+    let created = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-d",
+            &server.url("postgres"),
+            "-c",
+            "CREATE DATABASE app",
+        ])
+        .env("PGPASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let project = Project::with_url(&server.url("app"));
+    linear(&project);
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut command = project.command(args);
+        command.env_remove("PGPASSWORD");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        let run = Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        let shown = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            !shown.contains("Zq7") && !shown.contains("Wx9"),
+            "{args:?} {env:?}: {shown}"
+        );
+        run
+    };
+    // The Kubernetes Job recipe: the URL names no password, the Secret fills
+    // PGPASSWORD, and no character of it needs encoding.
+    run(&[("PGPASSWORD", password)], &["migrate", "upgrade", B]).success();
+    // Percent-encoded in the URL.
+    let encoded: String = password
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let url = format!(
+        "postgres://postgres:{encoded}@127.0.0.1:{}/app",
+        server.port
+    );
+    let current = run(&[("DATABASE_URL", &url)], &["migrate", "current"]).success();
+    assert!(current.stdout.contains(B), "{}", current.stdout);
+    // As typed: it cannot be read as a URL; the error says how to write it.
+    let raw = format!(
+        "postgres://postgres:{password}@127.0.0.1:{}/app",
+        server.port
+    );
+    let refused = run(&[("DATABASE_URL", &raw)], &["migrate", "current"]).expect_code(2);
+    assert!(
+        refused.stderr.contains("percent-encode it"),
+        "{}",
+        refused.stderr
+    );
+    // A wrong one: refused credentials, still not shown.
+    let wrong = format!(
+        "postgres://postgres:Zq7wrongWx9@127.0.0.1:{}/app",
+        server.port
+    );
+    let denied = run(&[("DATABASE_URL", &wrong)], &["migrate", "upgrade"]).expect_code(2);
+    assert!(
+        denied.stderr.contains("refused the credentials"),
+        "{}",
+        denied.stderr
+    );
+}

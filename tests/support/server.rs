@@ -21,6 +21,16 @@ pub struct Server {
 impl Server {
     /// Creates and starts a server (trust authentication, 127.0.0.1 only).
     pub fn start() -> Server {
+        Self::start_with(None)
+    }
+
+    /// A server whose TCP connections must log in with `password` (SCRAM)
+    /// as user `postgres`.
+    pub fn with_password(password: &str) -> Server {
+        Self::start_with(Some(password))
+    }
+
+    fn start_with(password: Option<&str>) -> Server {
         let bin = postgres_bin_dir().expect("the PostgreSQL server binaries (initdb, pg_ctl)");
         let dir = TempDir::new("forge-server");
         let as_root = is_root();
@@ -42,22 +52,48 @@ impl Server {
             port,
         };
         let data = server.data();
+        let host_auth = if password.is_some() {
+            "--auth-host=scram-sha-256"
+        } else {
+            "--auth-host=trust"
+        };
+        let initdb = [
+            "-D",
+            &data,
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            host_auth,
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ];
         run(&mut server_command(
             &server.bin.join("initdb"),
             as_root,
-            &[
-                "-D",
-                &data,
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "--no-sync",
-                "-E",
-                "UTF8",
-            ],
+            &initdb,
         ))
         .expect("initdb");
         server.up();
+        if let Some(password) = password {
+            // Over the Unix socket, which trusts its local user.
+            let sql = format!(
+                "ALTER ROLE postgres PASSWORD '{}'",
+                password.replace('\'', "''")
+            );
+            let socket = server.dir.path().to_string_lossy().into_owned();
+            let port = server.port.to_string();
+            let psql = [
+                "-X", "-q", "-h", &socket, "-p", &port, "-U", "postgres", "-d", "postgres", "-c",
+                &sql,
+            ];
+            run(&mut server_command(
+                std::path::Path::new("psql"),
+                as_root,
+                &psql,
+            ))
+            .expect("set the password");
+        }
         server
     }
 

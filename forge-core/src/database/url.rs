@@ -44,11 +44,14 @@ const ENCODE_THE_PASSWORD: &str = "if the password contains `/`, `?`, `#`, `%` o
 
 /// Parses a database URL into PostgreSQL connection options.
 ///
-/// A URL that names no `sslmode` and points at this machine (a loopback
-/// address, `localhost` or a Unix socket) connects without TLS: on loopback TLS
-/// protects nothing, and its handshake is most of the cost of a short command
-/// such as `migrate current`. Any other host keeps the driver's default
-/// (`prefer`), and an explicit `sslmode` always wins.
+/// A URL that names no `sslmode` (nor does `PGSSLMODE`) and points at this
+/// machine (a loopback address, `localhost` or a Unix socket) connects without
+/// TLS: on loopback TLS protects nothing, and its handshake is most of the
+/// cost of a short command such as `migrate current`. Any other host keeps
+/// the driver's default (`prefer`), and an explicit `sslmode` always wins.
+///
+/// As libpq does, the driver takes what the URL leaves out from the
+/// environment: `PGPASSWORD` (a password needs no encoding there), `PGUSER`...
 pub fn parse_url(url: &str) -> Result<PgConnectOptions, ConnectError> {
     let invalid = |reason: String| ConnectError::InvalidUrl {
         url: redact_url(url),
@@ -64,7 +67,8 @@ pub fn parse_url(url: &str) -> Result<PgConnectOptions, ConnectError> {
     }
     let options =
         PgConnectOptions::from_url(&parsed).map_err(|e| invalid(redact_text(&e.to_string())))?;
-    if names_ssl_mode(&parsed) || !is_local_host(options.get_host()) {
+    let mode_named = names_ssl_mode(&parsed) || std::env::var_os("PGSSLMODE").is_some();
+    if mode_named || !is_local_host(options.get_host()) {
         return Ok(options);
     }
     Ok(options.ssl_mode(PgSslMode::Disable))
