@@ -9,6 +9,8 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection, Row};
 
+use crate::terminal::escape_controls;
+
 pub use self::url::{
     encode as encode_url_component, encoding_hint, has_password, has_ssl_mode, parse_url,
     redact_text, redact_url, user_of, with_password, Backend,
@@ -151,7 +153,7 @@ fn classify(error: sqlx::Error, url: &str, shown: String, database: String) -> C
             // invalid_password, invalid_authorization_specification
             Some("28P01") | Some("28000") => ConnectError::Authentication {
                 url: shown,
-                reason: db.message().to_string(),
+                reason: escape_controls(db.message()).into_owned(),
                 url_hint,
             },
             // invalid_catalog_name
@@ -161,7 +163,7 @@ fn classify(error: sqlx::Error, url: &str, shown: String, database: String) -> C
             },
             _ => ConnectError::Other {
                 url: shown,
-                reason: db.message().to_string(),
+                reason: escape_controls(db.message()).into_owned(),
             },
         },
         _ => ConnectError::Other {

@@ -14,6 +14,9 @@ use super::error::RunnerError;
 
 /// PostgreSQL truncates longer identifiers (NAMEDATALEN - 1).
 const MAX_NAME_BYTES: usize = 63;
+
+/// The history rows that record a checksum (an applied, stamped or accepted file).
+const RECORDED: &str = "direction IN ('up', 'stamp', 'accept') AND checksum IS NOT NULL";
 use crate::database::quote_identifier;
 use crate::graph::{Direction, Step};
 
@@ -152,8 +155,8 @@ impl Bookkeeping {
         format!("{}_pkc", self.version_table)
     }
 
-    /// The index that finds a revision's latest history row without reading
-    /// the whole, ever-growing history.
+    /// The index that finds each revision's last recorded checksum without
+    /// reading the whole, ever-growing history.
     fn history_index_name(&self) -> String {
         format!("{}_rev", self.history_table)
     }
@@ -172,7 +175,7 @@ impl Bookkeeping {
         format!(
             "CREATE TABLE IF NOT EXISTS {version} (\n    version_num varchar(32) NOT NULL,\n    CONSTRAINT {pk} PRIMARY KEY (version_num)\n);\n\
              CREATE TABLE IF NOT EXISTS {history} (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    revision varchar(32) NOT NULL,\n    direction varchar(8) NOT NULL CHECK (direction IN ('up', 'down', 'stamp', 'accept')),\n    checksum varchar(64),\n    message text,\n    applied_at timestamptz NOT NULL DEFAULT now(),\n    duration_ms bigint,\n    applied_by text NOT NULL DEFAULT current_user\n);\n\
-             CREATE INDEX IF NOT EXISTS {index} ON {history} (revision, id);\n",
+             CREATE INDEX IF NOT EXISTS {index} ON {history} (revision, id DESC) INCLUDE (checksum) WHERE {RECORDED};\n",
             version = self.version(),
             history = self.history(),
             index = quote_identifier(&self.history_index_name()),
@@ -248,29 +251,27 @@ impl Bookkeeping {
     }
 
     /// Each revision's last recorded checksum, as a query of (revision,
-    /// checksum) rows. With the history's (revision, id) index, it visits
-    /// each revision once through the index (a loose index scan: a few
-    /// lookups per revision, whatever the history's length); without it (a
-    /// history created before the index existed, until the next run adds
-    /// it), one hash aggregate over the whole history.
+    /// checksum) rows. With the history's index of recorded checksums (by
+    /// revision, newest first), it takes one index probe per revision, the
+    /// next revision's newest row each time (a loose index scan), whatever
+    /// the history's length. Without it (a history created before the index
+    /// existed, until the next run adds it): one hash aggregate over all of it.
     fn last_checksums(&self, indexed: bool) -> String {
         let history = self.history();
-        let recorded = "direction IN ('up', 'stamp', 'accept') AND checksum IS NOT NULL";
         if indexed {
             format!(
-                "WITH RECURSIVE revisions(revision) AS (\
-                    (SELECT revision FROM {history} ORDER BY revision LIMIT 1) \
+                "WITH RECURSIVE last(revision, checksum) AS (\
+                    (SELECT revision, checksum FROM {history} WHERE {RECORDED} ORDER BY revision, id DESC LIMIT 1) \
                   UNION ALL \
-                    SELECT (SELECT h.revision FROM {history} h WHERE h.revision > r.revision ORDER BY h.revision LIMIT 1) \
-                    FROM revisions r WHERE r.revision IS NOT NULL) \
-                 SELECT * FROM (SELECT r.revision::text, \
-                     (SELECT h.checksum::text FROM {history} h WHERE h.revision = r.revision AND {recorded} ORDER BY h.id DESC LIMIT 1) AS checksum \
-                   FROM revisions r WHERE r.revision IS NOT NULL) last WHERE checksum IS NOT NULL"
+                    SELECT next.revision, next.checksum FROM last CROSS JOIN LATERAL \
+                    (SELECT h.revision, h.checksum FROM {history} h \
+                     WHERE {RECORDED} AND h.revision > last.revision ORDER BY h.revision, h.id DESC LIMIT 1) next) \
+                 SELECT revision::text, checksum::text FROM last"
             )
         } else {
             format!(
                 "SELECT revision::text, checksum::text FROM {history} WHERE id IN \
-                 (SELECT max(id) FROM {history} WHERE {recorded} GROUP BY revision)"
+                 (SELECT max(id) FROM {history} WHERE {RECORDED} GROUP BY revision)"
             )
         }
     }

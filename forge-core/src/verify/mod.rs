@@ -153,7 +153,7 @@ pub async fn verify(url: &str, expect: &Expectations) -> Report {
 /// a URL inside one is redacted anyway).
 fn describe(error: &sqlx::Error) -> String {
     match error {
-        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::Database(db) => crate::terminal::escape_controls(db.message()).into_owned(),
         other => crate::database::redact_text(&other.to_string()),
     }
 }
