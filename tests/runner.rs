@@ -203,11 +203,11 @@ async fn an_app_spawns_its_migrations_on_a_task() {
 }
 
 #[tokio::test]
-async fn a_migration_that_releases_the_lock_stops_the_run_before_the_next_one() {
+async fn a_statement_that_releases_the_lock_stops_the_run_before_the_next_statement() {
     let db = TestDatabase::create().await;
     let migrator = Migrator::from_sources(&[
-        ("1.sql", "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nCREATE TABLE a (id int);\nSELECT pg_advisory_unlock_all();\n"),
-        ("2.sql", "-- forge:revision bbbbbbbbbbbb\n-- forge:parents aaaaaaaaaaaa\n-- forge:upgrade\nCREATE TABLE b (id int);\n"),
+        ("1.sql", "-- forge:revision aaaaaaaaaaaa\n-- forge:transaction off\n-- forge:upgrade\nCREATE TABLE a (id int);\nSELECT pg_advisory_unlock_all();\nCREATE TABLE b (id int);\n"),
+        ("2.sql", "-- forge:revision bbbbbbbbbbbb\n-- forge:parents aaaaaaaaaaaa\n-- forge:upgrade\nCREATE TABLE c (id int);\n"),
     ])
     .unwrap();
     let error = migrator.upgrade(&db.pool, "heads").await.unwrap_err();
@@ -215,16 +215,50 @@ async fn a_migration_that_releases_the_lock_stops_the_run_before_the_next_one() 
     assert!(
         error
             .to_string()
-            .contains("revision bbbbbbbbbbbb (2.sql) was not started"),
+            .starts_with("revision aaaaaaaaaaaa (1.sql, line 6) was stopped before that statement: the run no longer holds the migration lock"),
         "{error}"
     );
-    let status = migrator.current(&db.pool).await.unwrap();
-    assert_eq!(status.heads, ["aaaaaaaaaaaa"]);
-    let b: bool = sqlx::query_scalar("SELECT to_regclass('b') IS NOT NULL")
-        .fetch_one(&db.pool)
+    let exists = |table: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
+                .bind(table)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(exists("a").await && !exists("b").await && !exists("c").await);
+    assert!(migrator.current(&db.pool).await.unwrap().heads.is_empty());
+}
+
+#[tokio::test]
+async fn a_migration_runs_only_while_its_transaction_holds_the_lock() {
+    let db = TestDatabase::create().await;
+    let migrator = Migrator::from_sources(&FILES[..1]).unwrap();
+    // What each migration's first statement does: it holds the lock for its
+    // transaction, and fails while another session holds it.
+    let mut conn = db.pool.acquire().await.unwrap();
+    let key = migrator.lock_key("public");
+    let lock =
+        forge::runner::MigrationLock::acquire(&mut conn, key, Duration::from_secs(1), &mut |_| {})
+            .await
+            .unwrap();
+    let mut other = db.pool.acquire().await.unwrap();
+    let proof = format!("BEGIN; {}; COMMIT", lock.held_for_transaction());
+    let refused = sqlx::raw_sql(&proof)
+        .execute(&mut *other)
         .await
-        .unwrap();
-    assert!(!b);
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("forge.migration_lock_not_held"),
+        "{refused}"
+    );
+    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *other).await;
+    sqlx::raw_sql(&proof).execute(&mut *conn).await.unwrap();
+    assert!(lock.release(&mut conn).await);
 }
 
 #[tokio::test]

@@ -56,10 +56,16 @@ pub enum RunnerError {
         outcome: Outcome,
     },
 
-    /// A migration's first message found the lock released (by a statement
-    /// of an earlier migration); that migration did not start.
-    #[error("revision {revision} ({}) was not started: its session no longer holds the migration lock (a statement of an earlier migration released it: pg_advisory_unlock_all() or DISCARD ALL); remove that statement; the migrations before it are applied", .file.display())]
-    LockNotHeld { revision: String, file: PathBuf },
+    /// The proof of the lock before a statement failed: a statement before
+    /// it released the lock (and, for a transactional migration, another run
+    /// took it). Nothing from that statement on ran.
+    #[error("revision {revision} ({}, line {line}) was stopped before that statement: the run no longer holds the migration lock, which a statement before it released (pg_advisory_unlock_all() or DISCARD ALL){}; remove that statement; nothing after it ran", .file.display(), if *.transactional { "" } else { " — transaction off: the statements before it stay applied, the revision is not recorded" })]
+    LockNotHeld {
+        revision: String,
+        file: PathBuf,
+        line: usize,
+        transactional: bool,
+    },
 
     #[error("revision {revision} ({}) ran, but left {}: {}; the revision is not recorded; repair, then run `migrate upgrade` again (it runs the whole migration again: make its statements IF NOT EXISTS, or `migrate stamp {revision}` if they all took effect)", .file.display(), if .indexes.len() == 1 { "an invalid index (an interrupted or failed CREATE INDEX CONCURRENTLY)" } else { "invalid indexes (an interrupted or failed CREATE INDEX CONCURRENTLY)" }, describe_indexes(.indexes))]
     InvalidIndexes {

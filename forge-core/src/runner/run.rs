@@ -17,7 +17,7 @@ use sqlx::{Connection, Executor, PgConnection, Row};
 use super::bookkeeping::Timing;
 use super::error::{Outcome, RunnerError, INSUFFICIENT_PRIVILEGE, PRIVILEGE_HINT};
 use super::invalid_index::invalid_indexes;
-use super::lock::{lock_key, MigrationLock, LOCK_NOT_HELD};
+use super::lock::{lock_key, MigrationLock};
 use super::migrator::{Migrator, Session};
 use super::progress::{Applied, Progress};
 use crate::database::{quote_identifier, redact_text, sql_literal, CONNECT_TIMEOUT};
@@ -32,6 +32,9 @@ pub(crate) struct Run<'m, 'c> {
     options: PgConnectOptions,
     /// Where the (unqualified) version table lives: the session's current schema.
     schema: String,
+    /// The run's backend: pid and start (in µs since the epoch), which name
+    /// it even if the pid is reused later.
+    backend: (i32, i64),
     lock: MigrationLock,
     /// Session settings changed for the run, with the values to restore.
     restore: Vec<(&'static str, String)>,
@@ -61,7 +64,8 @@ impl<'m, 'c> Run<'m, 'c> {
             .fetch_one(sqlx::raw_sql(
                 "SELECT coalesce(current_schema(), '')::text, current_setting('server_version_num')::int, \
                  current_setting('statement_timeout'), current_setting('client_connection_check_interval', true), \
-                 current_setting('synchronous_commit')",
+                 current_setting('synchronous_commit'), pg_backend_pid(), \
+                 (SELECT (extract(epoch FROM backend_start) * 1000000)::bigint FROM pg_stat_activity WHERE pid = pg_backend_pid())",
             ))
             .await
             .map_err(|e| RunnerError::database("reading the session's schema", e))?;
@@ -71,6 +75,10 @@ impl<'m, 'c> Run<'m, 'c> {
         let statement_timeout: String = row.try_get(2).map_err(reading)?;
         let check_interval: Option<String> = row.try_get(3).map_err(reading)?;
         let synchronous_commit: String = row.try_get(4).map_err(reading)?;
+        let backend: (i32, Option<i64>) = (
+            row.try_get(5).map_err(reading)?,
+            row.try_get(6).map_err(reading)?,
+        );
         let key = lock_key(&schema, &migrator.bookkeeping().version_table);
         let lock =
             MigrationLock::acquire(connection, key, migrator.lock_timeout(), &mut |holder| {
@@ -82,6 +90,7 @@ impl<'m, 'c> Run<'m, 'c> {
             connection,
             options,
             schema,
+            backend: (backend.0, backend.1.unwrap_or_default()),
             lock,
             restore: Vec::new(),
         };
@@ -195,7 +204,7 @@ impl<'m, 'c> Run<'m, 'c> {
     /// then, only after all of them succeeded and left no invalid index, the
     /// bookkeeping in a transaction of its own.
     async fn run_step(&mut self, step: &Step<'_>) -> Result<Applied, StepFailure> {
-        let begin = format!("BEGIN;\n{};\n", self.lock.assertion());
+        let begin = format!("BEGIN;\n{};\n", self.lock.held_for_transaction());
         let script = step.revision;
         let statements: &[Statement] = step.section().map_or(&[], |s| &s.statements);
         let transactional = script.transactional;
@@ -207,7 +216,7 @@ impl<'m, 'c> Run<'m, 'c> {
             if !transactional {
                 if let Err(error) = self.lock.ensure_held(self.connection).await {
                     return Err(refused_or_lost(error, |error| {
-                        lock_or_database(script, error).unwrap_or_else(|e| {
+                        lock_or_database(script, statement.line, error).unwrap_or_else(|e| {
                             RunnerError::database("checking the migration lock", e)
                         })
                     }));
@@ -228,10 +237,12 @@ impl<'m, 'c> Run<'m, 'c> {
             if let Err(error) = self.connection.execute(sqlx::raw_sql(&sql)).await {
                 let statement_end = prefix.chars().count() + statement.sql.chars().count();
                 return Err(refused_or_lost(error, |error| {
-                    if lock_not_held(&error) {
+                    if MigrationLock::not_held(&error) {
                         RunnerError::LockNotHeld {
                             revision: script.revision.clone(),
                             file: script.path.clone(),
+                            line: statement.line,
+                            transactional,
                         }
                     } else if !suffix.is_empty() && failed_after(&error, statement_end) {
                         recording_failed(bookkeeping, script, error)
@@ -257,8 +268,9 @@ impl<'m, 'c> Run<'m, 'c> {
             }
             let sql = format!("{begin}{}", recording(Timing::Measured(duration)));
             if let Err(error) = self.connection.execute(sqlx::raw_sql(&sql)).await {
+                let line = step.section().map_or(0, |s| s.line);
                 return Err(refused_or_lost(error, |error| {
-                    lock_or_database(script, error)
+                    lock_or_database(script, line, error)
                         .unwrap_or_else(|e| recording_failed(bookkeeping, script, e))
                 }));
             }
@@ -312,7 +324,11 @@ impl<'m, 'c> Run<'m, 'c> {
         }
     }
 
-    /// The heads, read on a new session after the run's session failed.
+    /// The heads, read on a new session after the run's session failed. The
+    /// server may not have seen the connection go yet, and still be running
+    /// (or committing) the migration: its session is ended first, and only
+    /// once it is gone — its transaction committed or rolled back for good —
+    /// is the version table read.
     async fn read_back(&self) -> Result<Vec<String>, String> {
         let connecting = PgConnection::connect_with(&self.options);
         let mut fresh = match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
@@ -321,6 +337,7 @@ impl<'m, 'c> Run<'m, 'c> {
             Ok(Ok(connection)) => connection,
         };
         let heads = async {
+            self.end_run_session(&mut fresh).await?;
             fresh
                 .execute(sqlx::raw_sql(&format!(
                     "SET search_path TO {}",
@@ -337,6 +354,41 @@ impl<'m, 'c> Run<'m, 'c> {
         .await;
         let _ = fresh.close().await;
         heads
+    }
+
+    /// Ends the run's backend if it is still there, and waits until it is gone.
+    async fn end_run_session(&self, fresh: &mut PgConnection) -> Result<(), String> {
+        const THE_RUN_SESSION: &str = "FROM pg_stat_activity WHERE pid = $1 \
+             AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2";
+        let (pid, started) = self.backend;
+        let failed = |e: sqlx::Error| redact_text(&e.to_string());
+        sqlx::query(&format!(
+            "SELECT pg_terminate_backend(pid) {THE_RUN_SESSION}"
+        ))
+        .bind(pid)
+        .bind(started)
+        .execute(&mut *fresh)
+        .await
+        .map_err(failed)?;
+        let deadline = Instant::now() + CONNECT_TIMEOUT;
+        loop {
+            let alive: i64 = sqlx::query_scalar(&format!("SELECT count(*) {THE_RUN_SESSION}"))
+                .bind(pid)
+                .bind(started)
+                .fetch_one(&mut *fresh)
+                .await
+                .map_err(failed)?;
+            if alive == 0 {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the session that ran it (backend pid {pid}) has not ended within {}s",
+                    CONNECT_TIMEOUT.as_secs()
+                ));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 }
 
@@ -364,19 +416,19 @@ fn is_refusal(error: &sqlx::Error) -> bool {
     }
 }
 
-fn lock_not_held(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some(LOCK_NOT_HELD))
-}
-
-/// The lock's proof failed (`Ok`), or some other refusal (`Err`, the error back).
+/// The lock's proof before `line` failed (`Ok`), or some other refusal
+/// (`Err`, the error back).
 fn lock_or_database(
     script: &MigrationScript,
+    line: usize,
     error: sqlx::Error,
 ) -> Result<RunnerError, sqlx::Error> {
-    if lock_not_held(&error) {
+    if MigrationLock::not_held(&error) {
         Ok(RunnerError::LockNotHeld {
             revision: script.revision.clone(),
             file: script.path.clone(),
+            line,
+            transactional: script.transactional,
         })
     } else {
         Err(error)
