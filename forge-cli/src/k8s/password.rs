@@ -53,10 +53,11 @@ async fn prompt(
     text: &str,
     interrupted: impl Future<Output = &'static str>,
 ) -> std::io::Result<Result<String, &'static str>> {
+    // Echo off before the prompt shows: nothing typed after it is echoed.
+    let echo = EchoOff::new()?;
     let mut stderr = std::io::stderr();
     write!(stderr, "{text}")?;
     stderr.flush()?;
-    let echo = EchoOff::new()?;
     let (sender, line) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
         let mut line = String::new();
