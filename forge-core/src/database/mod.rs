@@ -7,7 +7,7 @@ mod url;
 use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection, PgConnection, Row};
+use sqlx::{Connection, PgConnection, Row};
 
 use crate::terminal::escape_controls;
 
@@ -61,8 +61,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// user must be allowed to use it, and it becomes the session's search_path,
 /// so unqualified names land in it.
 pub async fn connect(url: &str, schema: Option<&str>) -> Result<PgConnection, ConnectError> {
-    let options = parse_url(url)?.log_statements(log::LevelFilter::Off);
-    connect_with(url, options, schema).await
+    connect_with(url, parse_url(url)?, schema).await
 }
 
 /// Opens one session with prepared options (`url` only names it in errors).

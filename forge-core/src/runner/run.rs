@@ -184,9 +184,23 @@ impl<'m, 'c> Run<'m, 'c> {
         }
         let mut done = Vec::with_capacity(steps.len());
         for step in steps {
+            tracing::info!(
+                revision = %step.revision.revision,
+                direction = ?step.direction,
+                file = %step.revision.path.display(),
+                statements = step.section().map_or(0, |s| s.statements.len()),
+                "migration started"
+            );
             progress.started(step);
             match self.run_step(step).await {
                 Ok(applied) => {
+                    tracing::info!(
+                        revision = %applied.revision,
+                        direction = ?applied.direction,
+                        file = %applied.file.display(),
+                        duration_ms = applied.duration.as_secs_f64() * 1000.0,
+                        "migration finished"
+                    );
                     progress.finished(&applied);
                     done.push(applied);
                 }
@@ -234,6 +248,13 @@ impl<'m, 'c> Run<'m, 'c> {
                 String::new()
             };
             let sql = format!("{prefix}{}{suffix}", statement.sql);
+            tracing::debug!(
+                revision = %script.revision,
+                statement = i + 1,
+                statements = statements.len(),
+                line = statement.line,
+                "statement started"
+            );
             if let Err(error) = self.connection.execute(sqlx::raw_sql(&sql)).await {
                 let statement_end = prefix.chars().count() + statement.sql.chars().count();
                 return Err(refused_or_lost(error, |error| {
