@@ -153,11 +153,16 @@ impl MigrationLock {
     /// Frees the lock; false when the session could not be asked (it is then
     /// ending, which frees the lock anyway).
     pub async fn release(self, connection: &mut PgConnection) -> bool {
-        sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(self.key)
-            .execute(&mut *connection)
-            .await
-            .is_ok()
+        // Only if held: unlocking a lock a migration released already would
+        // make the server warn.
+        let (high, low) = split_key(self.key);
+        let sql = format!(
+            "SELECT pg_advisory_unlock({}) FROM pg_locks \
+             WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted \
+             AND classid = {high} AND objid = {low} AND objsubid = 1",
+            self.key
+        );
+        connection.execute(sqlx::raw_sql(&sql)).await.is_ok()
     }
 }
 

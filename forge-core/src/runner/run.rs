@@ -43,8 +43,12 @@ pub(crate) struct Run<'m, 'c> {
 /// How a migration failed.
 enum StepFailure {
     /// The server refused a statement and the session is intact: nothing of
-    /// the migration's transaction committed.
-    Refused(RunnerError),
+    /// the migration's transaction committed; `in_transaction` when that
+    /// transaction is still open (aborted), to be rolled back.
+    Refused {
+        error: RunnerError,
+        in_transaction: bool,
+    },
     /// The session ended or broke before the outcome arrived.
     Lost(String),
 }
@@ -174,7 +178,9 @@ impl<'m, 'c> Run<'m, 'c> {
         steps: &[Step<'_>],
         progress: &mut P,
     ) -> Result<Vec<Applied>, RunnerError> {
-        if steps.is_empty() {
+        // Nothing to run: the tables are not created, but tables an older
+        // Forge created get what they lack (the history's index).
+        if steps.is_empty() && !self.migrator.bookkeeping().exists(self.connection).await? {
             return Ok(Vec::new());
         }
         let create = self.migrator.bookkeeping().create_sql();
@@ -229,7 +235,7 @@ impl<'m, 'c> Run<'m, 'c> {
         for (i, statement) in statements.iter().enumerate() {
             if !transactional {
                 if let Err(error) = self.lock.ensure_held(self.connection).await {
-                    return Err(refused_or_lost(error, |error| {
+                    return Err(refused_or_lost(error, false, |error| {
                         lock_or_database(script, statement.line, error).unwrap_or_else(|e| {
                             RunnerError::database("checking the migration lock", e)
                         })
@@ -257,7 +263,7 @@ impl<'m, 'c> Run<'m, 'c> {
             );
             if let Err(error) = self.connection.execute(sqlx::raw_sql(&sql)).await {
                 let statement_end = prefix.chars().count() + statement.sql.chars().count();
-                return Err(refused_or_lost(error, |error| {
+                return Err(refused_or_lost(error, transactional, |error| {
                     if MigrationLock::not_held(&error) {
                         RunnerError::LockNotHeld {
                             revision: script.revision.clone(),
@@ -276,21 +282,27 @@ impl<'m, 'c> Run<'m, 'c> {
         let duration = started.elapsed();
         if !recorded_with_last_statement {
             if !transactional {
-                let left = invalid_indexes(self.connection)
-                    .await
-                    .map_err(StepFailure::Refused)?;
+                let left = invalid_indexes(self.connection).await.map_err(|error| {
+                    StepFailure::Refused {
+                        error,
+                        in_transaction: false,
+                    }
+                })?;
                 if !left.is_empty() {
-                    return Err(StepFailure::Refused(RunnerError::InvalidIndexes {
-                        revision: script.revision.clone(),
-                        file: script.path.clone(),
-                        indexes: left,
-                    }));
+                    return Err(StepFailure::Refused {
+                        error: RunnerError::InvalidIndexes {
+                            revision: script.revision.clone(),
+                            file: script.path.clone(),
+                            indexes: left,
+                        },
+                        in_transaction: false,
+                    });
                 }
             }
             let sql = format!("{begin}{}", recording(Timing::Measured(duration)));
             if let Err(error) = self.connection.execute(sqlx::raw_sql(&sql)).await {
                 let line = step.section().map_or(0, |s| s.line);
-                return Err(refused_or_lost(error, |error| {
+                return Err(refused_or_lost(error, true, |error| {
                     lock_or_database(script, line, error)
                         .unwrap_or_else(|e| recording_failed(bookkeeping, script, e))
                 }));
@@ -310,8 +322,13 @@ impl<'m, 'c> Run<'m, 'c> {
     /// here), a lost session with the outcome read back on a new one.
     async fn after_failure(&mut self, step: &Step<'_>, failure: StepFailure) -> RunnerError {
         let cause = match failure {
-            StepFailure::Refused(error) => {
-                let _ = self.connection.execute(sqlx::raw_sql("ROLLBACK")).await;
+            StepFailure::Refused {
+                error,
+                in_transaction,
+            } => {
+                if in_transaction {
+                    let _ = self.connection.execute(sqlx::raw_sql("ROLLBACK")).await;
+                }
                 return error;
             }
             StepFailure::Lost(cause) => cause,
@@ -418,10 +435,14 @@ impl<'m, 'c> Run<'m, 'c> {
 /// fatal error, a protocol error — leaves the outcome unknown.
 fn refused_or_lost(
     error: sqlx::Error,
+    in_transaction: bool,
     refusal: impl FnOnce(sqlx::Error) -> RunnerError,
 ) -> StepFailure {
     if is_refusal(&error) {
-        StepFailure::Refused(refusal(error))
+        StepFailure::Refused {
+            error: refusal(error),
+            in_transaction,
+        }
     } else {
         StepFailure::Lost(describe_loss(&error))
     }
