@@ -2,9 +2,9 @@
 //! Alembic peer measures): a chain of 200 small revisions, each adding a column
 //! (the Alembic peer's chain: same revision ids, tables, columns and types, from
 //! ../shared/peers/alembic/results/n100/chain.json when present), applied from
-//! its root, reverted to it, and `current` at the head — also with a history
-//! of 1M rows (`current` must cost the same whatever the history holds);
-//! compared with `psql -f` of the same offline SQL.
+//! its root, reverted to it, and `current` at the head — of this database and
+//! of one whose history holds 1M rows, in turns (`current` must cost the same
+//! whatever the history holds); compared with `psql -f` of the same offline SQL.
 //!
 //! cargo bench -p forge-tests --bench runner   (builds the release CLI first; RUNS=N)
 
@@ -223,24 +223,27 @@ fn main() {
     // Warm-up, then alternate so each timed run starts from the state it needs.
     cli(&["migrate", "upgrade"]);
     cli(&["migrate", "downgrade", ROOT]);
-    let (mut up, mut down, mut psql_up, mut psql_down, mut current) =
-        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut up, mut down, mut psql_up, mut psql_down) = (vec![], vec![], vec![], vec![]);
     for _ in 0..runs {
         up.push(cli(&["migrate", "upgrade"]));
-        current.push(cli(&["migrate", "current"]));
         down.push(cli(&["migrate", "downgrade", ROOT]));
         psql_up.push(psql(&db.url, &up_sql));
         psql_down.push(psql(&db.url, &down_sql));
     }
-    for _ in 0..runs {
-        current.push(cli(&["migrate", "current"]));
-    }
-    // A long-lived database: a million history rows (copies of the real
-    // ones, so the last checksum of each revision stays the file's).
-    let history_rows = runtime.block_on(grow_history(&db, 1_000_000));
-    let mut current_long = vec![];
+    // `current` at the head of a young database and of a long-lived one (a
+    // million history rows: copies of the real ones, so each revision's last
+    // checksum stays the file's), taken in turns so both see the same machine.
+    cli(&["migrate", "upgrade"]);
+    let long_db = runtime.block_on(TestDatabase::create());
+    let long_project = Project::new(&long_db);
+    write_project(&long_project, &links);
+    let long_cli = |args: &[&str]| run(&long_project, &bin, args);
+    long_cli(&["migrate", "upgrade"]);
+    let history_rows = runtime.block_on(grow_history(&long_db, 1_000_000));
+    let (mut current, mut current_long) = (vec![], vec![]);
     for _ in 0..runs * 2 {
-        current_long.push(cli(&["migrate", "current"]));
+        current.push(cli(&["migrate", "current"]));
+        current_long.push(long_cli(&["migrate", "current"]));
     }
     let version = cli(&["--version"]);
     println!();
@@ -291,7 +294,10 @@ async fn grow_history(db: &TestDatabase, rows: i64) -> i64 {
     .execute(&db.pool)
     .await
     .unwrap();
+    // As a long-lived table would be: vacuumed, and its pages written out
+    // (so no checkpoint runs while `current` is timed).
     db.execute("VACUUM ANALYZE forge_history").await;
+    db.execute("CHECKPOINT").await;
     sqlx::query_scalar("SELECT count(*) FROM forge_history")
         .fetch_one(&db.pool)
         .await
