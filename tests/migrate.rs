@@ -1143,6 +1143,12 @@ fn plain_url(db: &TestDatabase) -> &str {
     db.url.split('?').next().unwrap()
 }
 
+/// host:port of the test server.
+fn server_address(db: &TestDatabase) -> String {
+    let options: sqlx::postgres::PgConnectOptions = db.url.parse().unwrap();
+    format!("{}:{}", options.get_host(), options.get_port())
+}
+
 #[test]
 fn every_migration_reported_applied_survives_a_server_crash_right_after_a_failed_run() {
     let server = forge_tests::Server::start();
@@ -1268,14 +1274,20 @@ fn relay_until(client: std::net::TcpStream, upstream: &str, marker: &[u8]) {
     let _ = down.join();
 }
 
-#[tokio::test]
-async fn a_connection_cut_while_the_commit_is_in_flight_reports_what_the_database_holds() {
+/// The test database reached through a [`CuttingRelay`] (wherever the test
+/// server runs), with revision A (a table) and B (`b_upgrade`, which holds the
+/// relay's marker).
+async fn behind_a_cutting_relay(b_upgrade: &str) -> (TestDatabase, Project) {
     let db = TestDatabase::create().await;
-    let relay = CuttingRelay::start("127.0.0.1:5432", b"cut-after-send");
-    let project = Project::with_url(&format!(
-        "postgres://postgres@127.0.0.1:{}/{}",
-        relay.port, db.name
-    ));
+    let options: sqlx::postgres::PgConnectOptions = db.url.parse().unwrap();
+    let upstream = format!("{}:{}", options.get_host(), options.get_port());
+    let relay = CuttingRelay::start(&upstream, b"cut-after-send");
+    // In clear text: the relay looks for the marker in what the client sends.
+    let through_relay = options
+        .host("127.0.0.1")
+        .port(relay.port)
+        .ssl_mode(sqlx::postgres::PgSslMode::Disable);
+    let project = Project::with_url(sqlx::ConnectOptions::to_url_lossy(&through_relay).as_ref());
     write(
         &project,
         "1_a.sql",
@@ -1287,19 +1299,20 @@ async fn a_connection_cut_while_the_commit_is_in_flight_reports_what_the_databas
             "DROP TABLE items;",
         ),
     );
-    // The last statement travels with the bookkeeping and COMMIT: the server
-    // commits, and the answer never arrives.
     write(
         &project,
         "2_b.sql",
-        &file(
-            B,
-            A,
-            "",
-            "CREATE TABLE more_items (id int);\nSELECT 'cut-after-send';",
-            "DROP TABLE more_items;",
-        ),
+        &file(B, A, "", b_upgrade, "DROP TABLE more_items;"),
     );
+    (db, project)
+}
+
+#[tokio::test]
+async fn a_connection_cut_while_the_commit_is_in_flight_reports_what_the_database_holds() {
+    // The last statement travels with the bookkeeping and COMMIT: the server
+    // commits, and the answer never arrives.
+    let (db, project) =
+        behind_a_cutting_relay("CREATE TABLE more_items (id int);\nSELECT 'cut-after-send';").await;
     let run = project.cli(&["migrate", "upgrade"]).expect_code(2);
     assert!(
         run.stderr.contains("revision bbbbbbbbbbbb")
@@ -1317,34 +1330,10 @@ async fn a_connection_cut_while_the_commit_is_in_flight_reports_what_the_databas
 
 #[tokio::test]
 async fn a_connection_cut_before_the_commit_reports_the_revision_not_applied() {
-    let db = TestDatabase::create().await;
-    let relay = CuttingRelay::start("127.0.0.1:5432", b"cut-after-send");
-    let project = Project::with_url(&format!(
-        "postgres://postgres@127.0.0.1:{}/{}",
-        relay.port, db.name
-    ));
-    write(
-        &project,
-        "1_a.sql",
-        &file(
-            A,
-            "",
-            "",
-            "CREATE TABLE items (id int);",
-            "DROP TABLE items;",
-        ),
-    );
-    write(
-        &project,
-        "2_b.sql",
-        &file(
-            B,
-            A,
-            "",
-            "CREATE TABLE more_items (id int);\nSELECT 'cut-after-send', pg_sleep(1);\nSELECT 1;",
-            "DROP TABLE more_items;",
-        ),
-    );
+    let (db, project) = behind_a_cutting_relay(
+        "CREATE TABLE more_items (id int);\nSELECT 'cut-after-send', pg_sleep(1);\nSELECT 1;",
+    )
+    .await;
     let run = project.cli(&["migrate", "upgrade"]).expect_code(2);
     assert!(
         run.stderr.contains("it is NOT applied (its transaction was rolled back) and the database is at aaaaaaaaaaaa"),
@@ -1607,7 +1596,7 @@ async fn a_password_of_any_shape_never_appears_in_any_output() {
         for written in [password.to_string(), encode(password)] {
             // Reachable (the test server trusts any password) and not.
             for host in [
-                format!("127.0.0.1:5432/{}", db.name),
+                format!("{}/{}", server_address(&db), db.name),
                 "127.0.0.1:1/nowhere".to_string(),
             ] {
                 let url = format!("postgres://postgres:{written}@{host}");
@@ -1680,16 +1669,12 @@ async fn a_user_without_usage_on_the_schema_is_told_what_to_grant() {
         db.name
     ))
     .await;
-    let project = Project::with_url(&format!("postgres://{role}@127.0.0.1:5432/{}", db.name));
-    project.write_config("[database]\nschema = \"app\"\n");
-    std::fs::write(
-        project.path().join("forge.toml"),
-        format!(
-            "[database]\nurl = \"postgres://{role}@127.0.0.1:5432/{}\"\nschema = \"app\"\n",
-            db.name
-        ),
-    )
-    .unwrap();
+    let project = Project::with_url(&format!(
+        "postgres://{role}@{}/{}",
+        server_address(&db),
+        db.name
+    ));
+    project.write_config("schema = \"app\"\n");
     linear(&project);
     let stderr = one_sentence_error(project.cli(&["migrate", "current"]));
     assert!(stderr.contains("no USAGE privilege"), "{stderr}");

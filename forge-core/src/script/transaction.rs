@@ -161,116 +161,160 @@ fn detaches_concurrently(sql: &str) -> bool {
 /// The first `limit` keywords of `sql`, uppercased, skipping comments and stopping
 /// at the first quoted token (enough to recognise a statement's kind).
 fn leading_words(sql: &str, limit: usize) -> Vec<String> {
-    let bytes = sql.as_bytes();
-    let mut words = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() && words.len() < limit {
-        match bytes[i] {
-            // PostgreSQL ends a `--` comment at a newline or a carriage return.
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && !matches!(bytes[i], b'\n' | b'\r') {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0;
-                while i < bytes.len() {
-                    if bytes[i..].starts_with(b"/*") {
-                        depth += 1;
-                        i += 2;
-                    } else if bytes[i..].starts_with(b"*/") {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            b'\'' | b'"' | b'$' => break,
-            c if c.is_ascii_alphabetic() || c == b'_' => {
-                let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                words.push(sql[start..i].to_ascii_uppercase());
-            }
-            _ => i += 1,
-        }
-    }
-    words
+    Tokens::new(sql)
+        .map_while(|token| match token {
+            Token::Word { text, .. } => Some(text),
+            Token::Quoted { .. } => None,
+        })
+        .take(limit)
+        .collect()
 }
 
 /// The keywords of `sql` outside parentheses, quotes and comments,
 /// uppercased (a quoted token counts as an empty word).
 fn top_level_words(sql: &str) -> Vec<String> {
-    let bytes = sql.as_bytes();
-    let mut words = Vec::new();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && !matches!(bytes[i], b'\n' | b'\r') {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let mut nesting = 0;
-                while i < bytes.len() {
-                    if bytes[i..].starts_with(b"/*") {
-                        nesting += 1;
-                        i += 2;
-                    } else if bytes[i..].starts_with(b"*/") {
-                        nesting -= 1;
-                        i += 2;
-                        if nesting == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            quote @ (b'\'' | b'"') => {
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == quote && bytes.get(i + 1) == Some(&quote) {
-                        i += 2;
-                    } else if bytes[i] == quote {
-                        break;
-                    } else {
-                        i += 1;
-                    }
-                }
-                i += 1;
-                if depth == 0 {
-                    words.push(String::new());
-                }
-            }
-            b'(' => {
-                depth += 1;
-                i += 1;
-            }
-            b')' => {
-                depth = depth.saturating_sub(1);
-                i += 1;
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' => {
-                let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                if depth == 0 {
-                    words.push(sql[start..i].to_ascii_uppercase());
-                }
-            }
-            _ => i += 1,
+    Tokens::new(sql)
+        .filter(|token| token.depth() == 0)
+        .map(|token| match token {
+            Token::Word { text, .. } => text,
+            Token::Quoted { .. } => String::new(),
+        })
+        .collect()
+}
+
+/// A keyword (uppercased) or a quoted token (`'...'`, `"..."`, `$$...$$`),
+/// with how many parentheses enclose it.
+enum Token {
+    Word { text: String, depth: usize },
+    Quoted { depth: usize },
+}
+
+impl Token {
+    fn depth(&self) -> usize {
+        match self {
+            Token::Word { depth, .. } | Token::Quoted { depth } => *depth,
         }
     }
-    words
+}
+
+/// The words and quoted tokens of a statement, comments skipped (a `--`
+/// comment ends at a newline or a carriage return, as in PostgreSQL; block
+/// comments nest).
+struct Tokens<'s> {
+    sql: &'s str,
+    i: usize,
+    depth: usize,
+}
+
+impl<'s> Tokens<'s> {
+    fn new(sql: &'s str) -> Self {
+        Tokens {
+            sql,
+            i: 0,
+            depth: 0,
+        }
+    }
+
+    /// Skips a '...' or "..." token (a doubled quote is part of it).
+    fn skip_quoted(&mut self, quote: u8) {
+        let bytes = self.sql.as_bytes();
+        self.i += 1;
+        while self.i < bytes.len() {
+            if bytes[self.i] == quote && bytes.get(self.i + 1) == Some(&quote) {
+                self.i += 2;
+            } else if bytes[self.i] == quote {
+                self.i += 1;
+                return;
+            } else {
+                self.i += 1;
+            }
+        }
+    }
+
+    /// Skips a `$$...$$` or `$tag$...$tag$` token; false (nothing skipped)
+    /// when the `$` starts none (`$1`, `a$b`).
+    fn skip_dollar_quoted(&mut self) -> bool {
+        let rest = &self.sql[self.i + 1..];
+        let name_len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        let starts_tag = rest.as_bytes().get(name_len) == Some(&b'$')
+            && !rest.as_bytes().first().is_some_and(u8::is_ascii_digit);
+        if !starts_tag {
+            return false;
+        }
+        let tag = &self.sql[self.i..self.i + name_len + 2];
+        let body = self.i + tag.len();
+        self.i = self.sql[body..]
+            .find(tag)
+            .map_or(self.sql.len(), |end| body + end + tag.len());
+        true
+    }
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let bytes = self.sql.as_bytes();
+        while self.i < bytes.len() {
+            match bytes[self.i] {
+                b'-' if bytes.get(self.i + 1) == Some(&b'-') => {
+                    while self.i < bytes.len() && !matches!(bytes[self.i], b'\n' | b'\r') {
+                        self.i += 1;
+                    }
+                }
+                b'/' if bytes.get(self.i + 1) == Some(&b'*') => {
+                    let mut nesting = 0;
+                    while self.i < bytes.len() {
+                        if bytes[self.i..].starts_with(b"/*") {
+                            nesting += 1;
+                            self.i += 2;
+                        } else if bytes[self.i..].starts_with(b"*/") {
+                            nesting -= 1;
+                            self.i += 2;
+                            if nesting == 0 {
+                                break;
+                            }
+                        } else {
+                            self.i += 1;
+                        }
+                    }
+                }
+                quote @ (b'\'' | b'"') => {
+                    self.skip_quoted(quote);
+                    return Some(Token::Quoted { depth: self.depth });
+                }
+                b'$' if self.skip_dollar_quoted() => {
+                    return Some(Token::Quoted { depth: self.depth });
+                }
+                b'(' => {
+                    self.depth += 1;
+                    self.i += 1;
+                }
+                b')' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    self.i += 1;
+                }
+                c if c.is_ascii_alphabetic() || c == b'_' => {
+                    let start = self.i;
+                    while self.i < bytes.len()
+                        && (bytes[self.i].is_ascii_alphanumeric()
+                            || matches!(bytes[self.i], b'_' | b'$'))
+                    {
+                        self.i += 1;
+                    }
+                    return Some(Token::Word {
+                        text: self.sql[start..self.i].to_ascii_uppercase(),
+                        depth: self.depth,
+                    });
+                }
+                _ => self.i += 1,
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]
@@ -442,5 +486,21 @@ mod tests {
     fn a_carriage_return_ends_a_line_comment() {
         assert_eq!(kind("-- note\rVACUUM t;"), Some("VACUUM"));
         assert_eq!(forbidden("-- note\rCOMMIT;"), Some("COMMIT"));
+    }
+
+    #[test]
+    fn quoted_tokens_and_parameters_are_skipped_whole() {
+        assert_eq!(
+            top_level_words("COPY (SELECT $$ FROM STDIN $$, $1, a$b FROM t) TO STDOUT"),
+            ["COPY", "TO", "STDOUT"]
+        );
+        assert_eq!(
+            top_level_words("COPY t FROM $body$ STDIN $body$"),
+            ["COPY", "T", "FROM", ""]
+        );
+        assert_eq!(
+            leading_words("/* a /* b */ */ CREATE -- x\rINDEX", 5),
+            ["CREATE", "INDEX"]
+        );
     }
 }
