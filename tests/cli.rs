@@ -304,9 +304,11 @@ async fn verbose_logs_show_forges_steps_and_every_statement_but_never_a_password
     let env = [("POSTGRES_PASSWORD", "env-pass-77f3")];
     let up = cli(&project, &["migrate", "upgrade", "-vv"], &env).success();
     for expected in [
-        "INFO forge_core::runner::migrator: migration started revision=aaaaaaaaaaaa",
-        "DEBUG forge_core::runner::migrator: statement started revision=aaaaaaaaaaaa statement=2 statements=2",
-        "DEBUG sqlx::query: BEGIN; CREATE TABLE items (id int)",
+        "INFO forge_core::runner::run: migration started revision=aaaaaaaaaaaa",
+        "DEBUG forge_core::runner::run: statement started revision=aaaaaaaaaaaa statement=2 statements=2",
+        // The migration's transaction proves it holds the lock, then runs the statement.
+        "DEBUG sqlx::query: BEGIN; SELECT CASE WHEN pg_try_advisory_xact_lock(",
+        "; CREATE TABLE items (id int)",
         "elapsed=",
         "migration finished revision=aaaaaaaaaaaa",
         "PASSWORD '***'",

@@ -4,6 +4,7 @@
 //! the command, and nothing ever shows the password.
 
 use std::net::TcpListener;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -223,29 +224,41 @@ fn one_error_sentence(run: &Run) {
 // --- every migrate subcommand through the forward ---
 
 #[tokio::test]
-async fn every_migrate_subcommand_runs_through_the_port_forward() {
+async fn every_migrate_subcommand_runs_and_only_those_that_need_the_database_start_a_forward() {
     let db = TestDatabase::create().await;
     let project = k8s_project(&db, "");
     write_branched_migrations(&project);
-    let k8s = |args: &[&str]| {
+    // Runs the command; `online`: whether it must have started one forward.
+    let k8s = |args: &[&str], online: bool| {
+        let before = port_forwards(&project).len();
         let mut full = vec!["k8s", "db", "migrate"];
         full.extend_from_slice(args);
-        run(&project, &full, &[])
+        let ran = run(&project, &full, &[]);
+        assert_eq!(
+            port_forwards(&project).len() - before,
+            usize::from(online),
+            "`{}` started the wrong number of forwards: {ran:?}",
+            args.join(" ")
+        );
+        ran
     };
 
-    assert!(k8s(&["current"]).success().stdout.contains("base"));
-    let heads = k8s(&["heads"]).success().stdout;
+    assert!(k8s(&["current"], true).success().stdout.contains("base"));
+    let heads = k8s(&["heads"], false).success().stdout;
     assert!(
         heads.contains("bbbbbbbbbbb2") && heads.contains("ccccccccccc3"),
         "{heads}"
     );
-    assert!(k8s(&["history"]).success().stdout.contains("aaaaaaaaaaa1"));
-    assert!(k8s(&["show", "aaaaaaaaaaa1"])
+    assert!(k8s(&["history"], true)
+        .success()
+        .stdout
+        .contains("aaaaaaaaaaa1"));
+    assert!(k8s(&["show", "aaaaaaaaaaa1"], false)
         .success()
         .stdout
         .contains("create widgets"));
 
-    k8s(&["upgrade"]).success();
+    k8s(&["upgrade"], true).success();
     assert_eq!(
         tables(&db).await,
         [
@@ -256,37 +269,68 @@ async fn every_migrate_subcommand_runs_through_the_port_forward() {
             "widgets"
         ]
     );
-    let current = k8s(&["current"]).success().stdout;
+    let current = k8s(&["current"], true).success().stdout;
     assert!(
         current.contains("bbbbbbbbbbb2") && current.contains("ccccccccccc3"),
         "{current}"
     );
 
-    k8s(&["merge", "--message", "join branches"]).success();
+    k8s(&["merge", "--message", "join branches"], false).success();
     assert_eq!(project.version_files().len(), 4);
-    k8s(&["upgrade"]).success();
-    k8s(&["revision", "manual step", "--no-autogenerate"]).success();
+    k8s(&["upgrade"], true).success();
+    k8s(&["revision", "manual step", "--no-autogenerate"], false).success();
     assert_eq!(project.version_files().len(), 5);
-    k8s(&["upgrade"]).success();
-    let check = k8s(&["check"]);
+    k8s(&["upgrade"], true).success();
+    let check = k8s(&["check"], true);
     assert_ne!(check.code, 2, "check did not run: {check:?}");
-
-    k8s(&["downgrade", "base"]).success();
-    assert_eq!(tables(&db).await, ["forge_history", "forge_version"]);
-    k8s(&["stamp", "heads"]).success();
+    let script = k8s(&["upgrade", "--sql", "base:heads"], false).success();
     assert!(
-        k8s(&["current"]).success().stdout.contains("(head)")
-            || !k8s(&["current"]).stdout.contains("base")
+        script.stdout.contains("-- starts at: base"),
+        "{}",
+        script.stdout
     );
 
-    // Each online command started exactly one forward; all of them are gone.
-    let online = 14;
+    k8s(&["downgrade", "base"], true).success();
+    assert_eq!(tables(&db).await, ["forge_history", "forge_version"]);
+    k8s(&["stamp", "heads"], true).success();
+    assert!(k8s(&["current"], true).success().stdout.contains("(head)"));
+    assert_no_kubectl_left(&project);
+}
+
+#[tokio::test]
+async fn commands_that_need_no_database_ask_no_password_and_find_no_pod() {
+    let db = TestDatabase::create().await;
+    let project = k8s_project(&db, "");
+    write_branched_migrations(&project);
+    // No password, no cluster: only the files are needed.
+    let offline = |args: &[&str]| {
+        let mut full = vec!["k8s", "db", "migrate"];
+        full.extend_from_slice(args);
+        let mut command = project.command(&full);
+        command
+            .env("FAKE_KUBECTL_LOG", log_path(&project))
+            .env("FAKE_KUBECTL_CLUSTER", "unreachable")
+            .stdin(Stdio::null());
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "`{}` needed the cluster: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    offline(&["heads"]);
+    offline(&["show", "aaaaaaaaaaa1"]);
+    offline(&["merge", "-m", "join"]);
+    offline(&["revision", "by hand", "--no-autogenerate"]);
+    offline(&["upgrade", "--sql", "base:heads"]);
+    offline(&["downgrade", "--sql", "heads:base"]);
+    offline(&["stamp", "--sql", "--purge", "heads"]);
     assert!(
-        port_forwards(&project).len() >= online,
+        invocations(&project).is_empty(),
         "{:?}",
         invocations(&project)
     );
-    assert_no_kubectl_left(&project);
 }
 
 #[tokio::test]
@@ -504,6 +548,46 @@ fn sigint_during_a_migration_stops_the_forward_and_the_migration_is_rolled_back(
     assert!(!tables.contains(&"widgets".to_string()), "{tables:?}");
 }
 
+#[tokio::test]
+async fn teardown_ends_the_forwards_whole_process_group() {
+    let db = TestDatabase::create().await;
+    // A wrapper that runs kubectl as its child (as version managers and
+    // `kubectl` shell functions do) instead of replacing itself with it.
+    let project = k8s_project(&db, "");
+    let wrapper = project.path().join("kubectl-wrapper.sh");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\n\"{FAKE_KUBECTL}\" \"$@\"\nexit $?\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    write_branched_migrations(&project);
+    let wrapped = wrapper.to_str().unwrap();
+    run(
+        &project,
+        &["k8s", "db", "migrate", "upgrade", "--kubectl", wrapped],
+        &[],
+    )
+    .success();
+    run(
+        &project,
+        &[
+            "k8s",
+            "db",
+            "migrate",
+            "upgrade",
+            "nosuchrev",
+            "--kubectl",
+            wrapped,
+        ],
+        &[],
+    )
+    .expect_code(2);
+    // The log holds the real kubectl's pids: the wrapper's children.
+    assert_eq!(port_forwards(&project).len(), 2);
+    assert_no_kubectl_left(&project);
+}
+
 // --- ports ---
 
 #[tokio::test]
@@ -633,6 +717,40 @@ async fn a_forward_that_exits_at_once_shows_kubectls_error() {
             .stderr
             .contains("unable to forward port because pod is not running"),
         "{}",
+        failed.stderr
+    );
+    assert_no_kubectl_left(&project);
+}
+
+#[tokio::test]
+async fn kubectls_repeated_log_lines_make_a_short_error() {
+    let db = TestDatabase::create().await;
+    let project = k8s_project(&db, "");
+    let failed = run(
+        &project,
+        &["k8s", "db", "migrate", "current"],
+        &[("FAKE_KUBECTL_FORWARD", "flood")],
+    )
+    .expect_code(2);
+    one_error_sentence(&failed);
+    assert_eq!(
+        failed
+            .stderr
+            .matches("an error occurred forwarding")
+            .count(),
+        1,
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed.stderr.contains("error: lost connection to pod"),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed.stderr.len() < 800,
+        "{} bytes: {}",
+        failed.stderr.len(),
         failed.stderr
     );
     assert_no_kubectl_left(&project);
@@ -856,7 +974,124 @@ async fn drop_role(role: &str) {
         .await;
 }
 
+#[test]
+fn ctrl_c_at_the_password_prompt_ends_the_command_at_once_with_the_echo_restored() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = runtime.block_on(TestDatabase::create());
+    let project = k8s_project(&db, "");
+    let terminal = PseudoTerminal::open();
+    let mut cmd = command(&project, &["k8s", "db", "migrate", "current"], &[]);
+    cmd.env_remove("POSTGRES_PASSWORD")
+        .stdin(terminal.secondary())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = Spawned(cmd.spawn().unwrap());
+    let mut stderr = child.0.stderr.take().unwrap();
+    let (prompted, prompt) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut byte = [0u8; 1];
+        while std::io::Read::read(&mut stderr, &mut byte).is_ok_and(|n| n == 1) {
+            seen.push(byte[0]);
+            if seen.ends_with(b": ") {
+                let _ = prompted.send(());
+            }
+        }
+    });
+    prompt
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the password prompt appears");
+    assert!(!terminal.echoes(), "the prompt reads without echo");
+    let sent = Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child
+        .wait_timeout(Duration::from_secs(5))
+        .expect("Ctrl-C ends the prompt without waiting for Enter");
+    assert_eq!(status.code(), Some(2));
+    assert!(terminal.echoes(), "the terminal's echo is restored");
+    assert!(invocations(&project).is_empty(), "no kubectl was started");
+}
+
+/// A pseudo-terminal: what Forge sees as an interactive terminal on stdin.
+struct PseudoTerminal {
+    secondary: std::fs::File,
+    _primary: std::fs::File,
+}
+
+impl PseudoTerminal {
+    fn open() -> PseudoTerminal {
+        use std::os::fd::FromRawFd;
+        // SAFETY: plain libc calls on a descriptor this function owns.
+        unsafe {
+            let primary = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+            assert!(primary >= 0, "posix_openpt");
+            assert_eq!(libc::grantpt(primary), 0);
+            assert_eq!(libc::unlockpt(primary), 0);
+            let name = std::ffi::CStr::from_ptr(libc::ptsname(primary))
+                .to_str()
+                .unwrap()
+                .to_string();
+            let secondary = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .custom_flags(libc::O_NOCTTY)
+                .open(name)
+                .unwrap();
+            PseudoTerminal {
+                secondary,
+                _primary: std::fs::File::from_raw_fd(primary),
+            }
+        }
+    }
+
+    fn secondary(&self) -> std::fs::File {
+        self.secondary.try_clone().unwrap()
+    }
+
+    fn echoes(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        // SAFETY: tcgetattr fills a termios this function owns.
+        unsafe {
+            let mut attributes: libc::termios = std::mem::zeroed();
+            assert_eq!(
+                libc::tcgetattr(self.secondary.as_raw_fd(), &mut attributes),
+                0
+            );
+            attributes.c_lflag & libc::ECHO != 0
+        }
+    }
+}
+
 // --- external databases ---
+
+#[tokio::test]
+async fn a_password_in_the_external_url_of_forge_toml_is_refused() {
+    let db = TestDatabase::create().await;
+    let project = k8s_project(&db, "");
+    project.write_config(
+        "[k8s]\nbundled = false\nexternal_url = \"postgres://app:k8s-Sup3r-s3cret@db.example.com/appdb\"\n",
+    );
+    let refused = run(&project, &["k8s", "db", "migrate", "current"], &[]).expect_code(2);
+    one_error_sentence(&refused);
+    assert!(
+        refused
+            .stderr
+            .contains("`k8s.external_url` carries a password"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("POSTGRES_PASSWORD"),
+        "{}",
+        refused.stderr
+    );
+}
 
 #[tokio::test]
 async fn external_mode_connects_straight_to_the_url_without_kubectl() {

@@ -561,7 +561,7 @@ async fn a_failing_statement_leaves_the_previous_revision_and_names_revision_fil
     );
     assert_eq!(history(&db).await, rows(&[(A, "up")]));
     // The lock was released: a new run proceeds at once.
-    let free: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+    let free: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
         .fetch_one(&db.pool)
         .await
         .unwrap();
@@ -702,7 +702,7 @@ async fn kill_9_during_a_long_migration_then_a_clean_rerun() {
     );
     assert_eq!(versions(&db).await, [B]);
     assert_eq!(history(&db).await, rows(&[(A, "up"), (B, "up")]));
-    let held: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+    let held: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
         .fetch_one(&db.pool)
         .await
         .unwrap();
@@ -977,5 +977,880 @@ async fn show_history_and_current_speak_json() {
             .contains("1 migration is not applied (cccccccccccc)"),
         "{}",
         check.stderr
+    );
+}
+
+// --- the truth under faults ---
+
+/// The advisory lock some session holds on this database, if any.
+async fn lock_holder(db: &TestDatabase) -> Option<i32> {
+    sqlx::query_scalar(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .fetch_optional(&db.pool)
+    .await
+    .unwrap()
+}
+
+async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done().await {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// A first run is inside a slow migration when its lock session is ended;
+/// a second run waits for the lock meanwhile. The revision must run once.
+async fn end_the_lock_session_mid_run(transaction: &str) {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    write(
+        &project,
+        "1_a.sql",
+        &file(
+            A,
+            "",
+            "",
+            "CREATE TABLE log (event text, pid int);",
+            "DROP TABLE log;",
+        ),
+    );
+    write(
+        &project,
+        "2_b.sql",
+        &file(
+            B,
+            A,
+            transaction,
+            "INSERT INTO log VALUES ('start', pg_backend_pid());\nSELECT pg_sleep(3);\nINSERT INTO log VALUES ('end', pg_backend_pid());",
+            "SELECT 1;",
+        ),
+    );
+    project.cli(&["migrate", "upgrade", A]).success();
+    let spawn = |args: &[&str]| {
+        project
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = spawn(&["migrate", "upgrade"]);
+    wait_until("the first run sleeps in its migration", async || {
+        let sleeping: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(3)%' AND state = 'active' AND pid <> pg_backend_pid()")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        sleeping > 0
+    })
+    .await;
+    let second = spawn(&["migrate", "upgrade", "--lock-timeout", "30"]);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let holder = lock_holder(&db)
+        .await
+        .expect("the first run holds the lock");
+    sqlx::query("SELECT pg_terminate_backend($1)")
+        .bind(holder)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let first = first.wait_with_output().unwrap();
+    let second = second.wait_with_output().unwrap();
+    let (first_err, second_err) = (
+        String::from_utf8_lossy(&first.stderr),
+        String::from_utf8_lossy(&second.stderr),
+    );
+    assert!(second.status.success(), "the second run: {second_err}");
+    assert_eq!(first.status.code(), Some(2), "the first run: {first_err}");
+    assert!(
+        first_err.contains("ended before its outcome arrived")
+            && first_err.contains("it is NOT applied"),
+        "{first_err}"
+    );
+    let events: Vec<(String, i32)> = sqlx::query_as("SELECT event, pid FROM log ORDER BY event")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        events.iter().filter(|(e, _)| e == "end").count(),
+        1,
+        "the migration ran to its end twice: {events:?}"
+    );
+    let ups: Vec<(String, String)> = history(&db).await;
+    assert_eq!(ups, rows(&[(A, "up"), (B, "up")]));
+    assert_eq!(versions(&db).await, [B]);
+}
+
+#[tokio::test]
+async fn ending_the_lock_session_mid_run_runs_no_transactional_revision_twice() {
+    end_the_lock_session_mid_run("").await;
+}
+
+#[tokio::test]
+async fn ending_the_lock_session_mid_run_runs_no_transaction_off_revision_twice() {
+    end_the_lock_session_mid_run("-- forge:transaction off").await;
+}
+
+#[tokio::test]
+async fn an_idle_session_timeout_cannot_take_the_lock_from_a_running_migration() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    write(
+        &project,
+        "1_a.sql",
+        &file(
+            A,
+            "",
+            "-- forge:transaction off",
+            "CREATE TABLE log (event text);\nSELECT pg_sleep(2);\nINSERT INTO log VALUES ('end');",
+            "DROP TABLE log;",
+        ),
+    );
+    // Sessions idle for 300 ms are ended by the server: a lock held by an
+    // idle session would be lost while the migration sleeps.
+    let impatient = format!("{}?options=-c%20idle_session_timeout%3D300", plain_url(&db));
+    let first = project
+        .command(&["migrate", "upgrade", "--database-url", &impatient])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let second = project.cli(&["migrate", "upgrade", "--lock-timeout", "30"]);
+    let first = first.wait_with_output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = second.success();
+    assert!(
+        second.stdout.contains("Nothing to upgrade"),
+        "{}",
+        second.stdout
+    );
+    let ends: i64 = sqlx::query_scalar("SELECT count(*) FROM log")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(ends, 1);
+    assert_eq!(history(&db).await, rows(&[(A, "up")]));
+}
+
+fn plain_url(db: &TestDatabase) -> &str {
+    db.url.split('?').next().unwrap()
+}
+
+/// host:port of the test server.
+fn server_address(db: &TestDatabase) -> String {
+    let options: sqlx::postgres::PgConnectOptions = db.url.parse().unwrap();
+    format!("{}:{}", options.get_host(), options.get_port())
+}
+
+#[test]
+fn every_migration_reported_applied_survives_a_server_crash_right_after_a_failed_run() {
+    let server = forge_tests::Server::start();
+    let admin = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-d",
+            &server.url("postgres"),
+            "-c",
+            "CREATE DATABASE crash",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        admin.status.success(),
+        "{}",
+        String::from_utf8_lossy(&admin.stderr)
+    );
+    let project = Project::with_url(&server.url("crash"));
+    let mut parent = String::new();
+    for i in 1..=4 {
+        let id = format!("{i:012x}");
+        let up = format!("CREATE TABLE t{i} (id int);");
+        write(
+            &project,
+            &format!("{i}.sql"),
+            &file(&id, &parent, "", &up, &format!("DROP TABLE t{i};")),
+        );
+        parent = id;
+    }
+    write(
+        &project,
+        "5.sql",
+        &file("000000000005", &parent, "", "SELECT 1 / 0;", "SELECT 1;"),
+    );
+    for round in 0..5 {
+        let run = project.cli(&["migrate", "upgrade"]).expect_code(2);
+        let reported: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("upgrade "))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(reported.len(), 4, "round {round}: {}", run.stdout);
+        server.crash();
+        server.up();
+        let applied = project.cli(&["migrate", "current", "--json"]).success();
+        let json: serde_json::Value = serde_json::from_str(&applied.stdout).unwrap();
+        assert_eq!(
+            json["heads"][0]["revision"], reported[3],
+            "round {round}: migrations reported applied were lost in the crash: {}",
+            applied.stdout
+        );
+        project.cli(&["migrate", "downgrade", "base"]).success();
+    }
+}
+
+/// A TCP relay in front of the test server that, once the client sends a
+/// message containing `marker`, passes it on and closes the connection
+/// without relaying the answer: the client's connection is cut while the
+/// server carries on (and commits).
+struct CuttingRelay {
+    port: u16,
+}
+
+impl CuttingRelay {
+    fn start(upstream: &str, marker: &'static [u8]) -> CuttingRelay {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let upstream = upstream.to_string();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let upstream = upstream.clone();
+                std::thread::spawn(move || relay_until(client, &upstream, marker));
+            }
+        });
+        CuttingRelay { port }
+    }
+}
+
+fn relay_until(client: std::net::TcpStream, upstream: &str, marker: &[u8]) {
+    use std::io::{Read, Write};
+    let Ok(server) = std::net::TcpStream::connect(upstream) else {
+        return;
+    };
+    let (mut client_in, mut server_out) =
+        (client.try_clone().unwrap(), server.try_clone().unwrap());
+    let (mut server_in, mut client_out) = (server, client);
+    let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let cut_down = cut.clone();
+    let down = std::thread::spawn(move || {
+        let mut buffer = [0u8; 16 * 1024];
+        while let Ok(n) = server_in.read(&mut buffer) {
+            if n == 0 || cut_down.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+            if client_out.write_all(&buffer[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = client_out.shutdown(std::net::Shutdown::Both);
+    });
+    let mut buffer = [0u8; 16 * 1024];
+    while let Ok(n) = client_in.read(&mut buffer) {
+        if n == 0 {
+            break;
+        }
+        let chunk = &buffer[..n];
+        if chunk.windows(marker.len()).any(|w| w == marker) {
+            cut.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = server_out.write_all(chunk);
+            // Let the server run (and commit) the message, then cut.
+            std::thread::sleep(Duration::from_millis(500));
+            let _ = client_in.shutdown(std::net::Shutdown::Both);
+            break;
+        }
+        if server_out.write_all(chunk).is_err() {
+            break;
+        }
+    }
+    let _ = server_out.shutdown(std::net::Shutdown::Write);
+    let _ = down.join();
+}
+
+/// The test database reached through a [`CuttingRelay`] (wherever the test
+/// server runs), with revision A (a table) and B (`b_upgrade`, which holds the
+/// relay's marker).
+async fn behind_a_cutting_relay(b_upgrade: &str) -> (TestDatabase, Project) {
+    let db = TestDatabase::create().await;
+    let options: sqlx::postgres::PgConnectOptions = db.url.parse().unwrap();
+    let upstream = format!("{}:{}", options.get_host(), options.get_port());
+    let relay = CuttingRelay::start(&upstream, b"cut-after-send");
+    // In clear text: the relay looks for the marker in what the client sends.
+    let through_relay = options
+        .host("127.0.0.1")
+        .port(relay.port)
+        .ssl_mode(sqlx::postgres::PgSslMode::Disable);
+    let project = Project::with_url(sqlx::ConnectOptions::to_url_lossy(&through_relay).as_ref());
+    write(
+        &project,
+        "1_a.sql",
+        &file(
+            A,
+            "",
+            "",
+            "CREATE TABLE items (id int);",
+            "DROP TABLE items;",
+        ),
+    );
+    write(
+        &project,
+        "2_b.sql",
+        &file(B, A, "", b_upgrade, "DROP TABLE more_items;"),
+    );
+    (db, project)
+}
+
+#[tokio::test]
+async fn a_connection_cut_while_the_commit_is_in_flight_reports_what_the_database_holds() {
+    // The last statement travels with the bookkeeping and COMMIT: the server
+    // commits, and the answer never arrives.
+    let (db, project) =
+        behind_a_cutting_relay("CREATE TABLE more_items (id int);\nSELECT 'cut-after-send';").await;
+    let run = project.cli(&["migrate", "upgrade"]).expect_code(2);
+    assert!(
+        run.stderr.contains("revision bbbbbbbbbbbb")
+            && run.stderr.contains("ended before its outcome arrived")
+            && run
+                .stderr
+                .contains("it IS applied and the database is at bbbbbbbbbbbb"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("rolled back"), "{}", run.stderr);
+    assert_eq!(versions(&db).await, [B]);
+    assert!(table_exists(&db, "more_items").await);
+}
+
+#[tokio::test]
+async fn a_connection_cut_before_the_commit_reports_the_revision_not_applied() {
+    let (db, project) = behind_a_cutting_relay(
+        "CREATE TABLE more_items (id int);\nSELECT 'cut-after-send', pg_sleep(1);\nSELECT 1;",
+    )
+    .await;
+    let run = project.cli(&["migrate", "upgrade"]).expect_code(2);
+    assert!(
+        run.stderr.contains("it is NOT applied (its transaction was rolled back) and the database is at aaaaaaaaaaaa"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(versions(&db).await, [A]);
+    assert!(!table_exists(&db, "more_items").await);
+}
+
+#[tokio::test]
+async fn transaction_control_and_copy_with_the_client_are_refused_before_anything_runs() {
+    for (up, expected) in [
+        (
+            "CREATE TABLE t1 (a int);\nCOMMIT;\nCREATE TABLE t2 (a int);",
+            "line 7): the upgrade section uses COMMIT",
+        ),
+        (
+            "CREATE TABLE t1 (a int);\nBEGIN;",
+            "line 7): the upgrade section uses BEGIN",
+        ),
+        (
+            "SAVEPOINT s;\nCREATE TABLE t1 (a int);",
+            "line 6): the upgrade section uses SAVEPOINT",
+        ),
+        (
+            "CREATE TABLE t1 (a int);\nCOPY t1 FROM STDIN;",
+            "line 7): the upgrade section uses COPY ... FROM STDIN",
+        ),
+        (
+            "CREATE TABLE t1 (a int);\nCOPY (SELECT 1) TO STDOUT;",
+            "line 7): the upgrade section uses COPY ... TO STDOUT",
+        ),
+    ] {
+        for header in ["", "-- forge:transaction off"] {
+            let db = TestDatabase::create().await;
+            let project = Project::new(&db);
+            write(&project, "1_a.sql", &file(A, "", header, up, "SELECT 1;"));
+            let started = Instant::now();
+            let stderr = one_sentence_error(project.cli(&["migrate", "upgrade"]));
+            assert!(stderr.contains(expected), "{header} {up}: {stderr}");
+            assert!(stderr.contains("nothing was run"), "{stderr}");
+            assert!(started.elapsed() < Duration::from_secs(10));
+            let tables: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+                    .fetch_one(&db.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(tables, 0, "{up}: something ran");
+            let offline =
+                one_sentence_error(project.cli(&["migrate", "upgrade", "base:heads", "--sql"]));
+            assert!(offline.contains(expected), "{offline}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn valid_sql_that_looks_like_transaction_control_runs() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    let up = "CREATE TABLE begin (commit int);\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER t BEFORE INSERT ON begin FOR EACH ROW EXECUTE FUNCTION touch();\n-- a comment ended by a carriage return\rINSERT INTO begin VALUES (1);";
+    write(
+        &project,
+        "1_a.sql",
+        &file(A, "", "", up, "DROP TABLE begin;\nDROP FUNCTION touch();"),
+    );
+    project.cli(&["migrate", "upgrade"]).success();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM begin")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows, 1,
+        "the statement after the carriage return was dropped"
+    );
+}
+
+#[tokio::test]
+async fn a_statement_timeout_cancels_a_migration_that_runs_too_long() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    write(
+        &project,
+        "1_a.sql",
+        &file(
+            A,
+            "",
+            "",
+            "CREATE TABLE t (a int);\nSELECT pg_sleep(30);",
+            "DROP TABLE t;",
+        ),
+    );
+    project.write_config("[migrations]\nstatement_timeout = 1\n");
+    let started = Instant::now();
+    let stderr = one_sentence_error(project.cli(&["migrate", "upgrade"]));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        stderr.contains("canceling statement due to statement timeout"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("rolled back"), "{stderr}");
+    assert!(!table_exists(&db, "t").await);
+    // The flag wins over the file.
+    project.write_config("[migrations]\nstatement_timeout = 60\n");
+    let stderr =
+        one_sentence_error(project.cli(&["migrate", "upgrade", "--statement-timeout", "1"]));
+    assert!(stderr.contains("statement timeout"), "{stderr}");
+}
+
+#[tokio::test]
+async fn an_invalid_index_left_by_create_index_concurrently_is_not_recorded_as_done() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    write(
+        &project,
+        "1_a.sql",
+        &file(
+            A,
+            "",
+            "",
+            "CREATE TABLE items (name text);\nINSERT INTO items VALUES ('x'), ('x');",
+            "DROP TABLE items;",
+        ),
+    );
+    write(
+        &project,
+        "2_b.sql",
+        &file(
+            B,
+            A,
+            "-- forge:transaction off",
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS items_name ON items (name);",
+            "DROP INDEX CONCURRENTLY items_name;",
+        ),
+    );
+    // The duplicates make the build fail: PostgreSQL keeps the index, invalid.
+    let failed = one_sentence_error(project.cli(&["migrate", "upgrade"]));
+    assert!(failed.contains("could not create unique index"), "{failed}");
+    // IF NOT EXISTS now skips it: the run must not record the revision.
+    let refused = one_sentence_error(project.cli(&["migrate", "upgrade"]));
+    assert!(
+        refused.contains("revision bbbbbbbbbbbb")
+            && refused.contains("left an invalid index")
+            && refused.contains("public.items_name")
+            && refused.contains("DROP INDEX CONCURRENTLY \"public\".\"items_name\""),
+        "{refused}"
+    );
+    assert_eq!(versions(&db).await, [A]);
+    let verify = project.cli(&["db", "verify"]).expect_code(1);
+    let line = verify
+        .stdout
+        .lines()
+        .find(|l| l.contains("indexes"))
+        .unwrap_or_default();
+    assert!(
+        line.starts_with("FAIL") && line.contains("public.items_name"),
+        "{}",
+        verify.stdout
+    );
+    // Repaired as the message says, the migration runs and is recorded.
+    db.execute("DROP INDEX CONCURRENTLY \"public\".\"items_name\"")
+        .await;
+    db.execute("DELETE FROM items").await;
+    project.cli(&["migrate", "upgrade"]).success();
+    assert_eq!(versions(&db).await, [B]);
+    let verify = project.cli(&["db", "verify"]);
+    assert!(verify.stdout.contains("OK    indexes"), "{}", verify.stdout);
+}
+
+#[tokio::test]
+async fn the_embedded_runner_and_the_cli_take_the_same_lock() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    let slow = "CREATE TABLE items (id int);\nSELECT pg_sleep(2);";
+    write(
+        &project,
+        "1_a.sql",
+        &file(A, "", "", slow, "DROP TABLE items;"),
+    );
+    let text = std::fs::read_to_string(project.versions_dir().join("1_a.sql")).unwrap();
+    // The app's migrator, as an app builds it: no schema named.
+    let migrator = forge::runner::Migrator::from_sources(&[("1_a.sql", text.as_str())])
+        .unwrap()
+        .with_lock_timeout(Duration::from_millis(500));
+    // The CLI migrates; the app's startup run finds the lock taken.
+    let cli = project
+        .command(&["migrate", "upgrade"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let cli_pid = cli.id();
+    wait_until("the CLI holds the lock", async || {
+        lock_holder(&db).await.is_some()
+    })
+    .await;
+    let error = migrator.upgrade(&db.pool, "heads").await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("forge migrate (pid {cli_pid})")),
+        "{error}"
+    );
+    assert!(cli.wait_with_output().unwrap().status.success());
+    // And the other way round: the app migrates, the CLI waits and times out.
+    project.cli(&["migrate", "downgrade", "base"]).success();
+    let app = tokio::spawn({
+        let pool = db.pool.clone();
+        let migrator = migrator.clone();
+        async move { migrator.upgrade(&pool, "heads").await }
+    });
+    wait_until("the app holds the lock", async || {
+        lock_holder(&db).await.is_some()
+    })
+    .await;
+    let waited = one_sentence_error(project.cli(&["migrate", "upgrade", "--lock-timeout", "1"]));
+    assert!(
+        waited.contains("waiting for the migration lock"),
+        "{waited}"
+    );
+    assert_eq!(app.await.unwrap().unwrap().len(), 1);
+    assert_eq!(
+        history(&db).await,
+        rows(&[(A, "up"), (A, "down"), (A, "up")])
+    );
+}
+
+#[tokio::test]
+async fn a_password_of_any_shape_never_appears_in_any_output() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    linear(&project);
+    project.cli(&["migrate", "upgrade", A]).success();
+    let shapes = [
+        "Zq7@Wx9",
+        "Zq7:Wx9",
+        "Zq7/Wx9",
+        "Zq7%Wx9",
+        "Zq7#Wx9",
+        "Zq7?Wx9",
+        "Zq7&Wx9",
+        "Zq7=Wx9",
+        "Zq7 Wx9",
+        "Zq7pässwörtWx9",
+        "Zq7@:/%#?&= Wx9",
+        "12#Wx9Zq7",
+    ];
+    let encode = |p: &str| -> String {
+        p.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    for password in shapes {
+        for written in [password.to_string(), encode(password)] {
+            // Reachable (the test server trusts any password) and not.
+            for host in [
+                format!("{}/{}", server_address(&db), db.name),
+                "127.0.0.1:1/nowhere".to_string(),
+            ] {
+                let url = format!("postgres://postgres:{written}@{host}");
+                for args in [
+                    &["migrate", "current"][..],
+                    &["migrate", "current", "--json"],
+                    &["migrate", "upgrade", "--sql"],
+                    &["migrate", "upgrade"],
+                    &["migrate", "history"],
+                    // At the head: autogenerate writes a file from the models.
+                    &["migrate", "revision", "from the models"],
+                    &["db", "verify"],
+                    &["db", "verify", "--json"],
+                ] {
+                    let mut command = project.command(args);
+                    command.env("DATABASE_URL", &url);
+                    let output = command.output().unwrap();
+                    let shown = format!(
+                        "{}{}",
+                        String::from_utf8_lossy(&output.stdout),
+                        String::from_utf8_lossy(&output.stderr)
+                    );
+                    assert!(
+                        !shown.contains("Zq7") && !shown.contains("Wx9"),
+                        "{args:?} with {url}:\n{shown}"
+                    );
+                }
+                for file in project.version_files() {
+                    let text = std::fs::read_to_string(&file).unwrap();
+                    assert!(
+                        !text.contains("Zq7") && !text.contains("Wx9"),
+                        "{}",
+                        file.display()
+                    );
+                }
+                project.cli(&["migrate", "downgrade", A]).success();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn urls_and_names_the_backend_cannot_use_are_clear_errors() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    linear(&project);
+    let mysql = one_sentence_error(project.cli(&[
+        "migrate",
+        "upgrade",
+        "--database-url",
+        "mysql://app:pw@127.0.0.1:5432/app",
+    ]));
+    assert!(
+        mysql.contains("`mysql://` URLs are not supported"),
+        "{mysql}"
+    );
+    let long_name = "v".repeat(64);
+    project.write_config(&format!("[migrations]\nversion_table = \"{long_name}\"\n"));
+    let long = one_sentence_error(project.cli(&["migrate", "upgrade"]));
+    assert!(long.contains("at most 63 bytes"), "{long}");
+    assert!(!table_exists(&db, "items").await);
+}
+
+#[tokio::test]
+async fn a_user_without_usage_on_the_schema_is_told_what_to_grant() {
+    let db = TestDatabase::create().await;
+    let role = format!("no_usage_{}", &db.name[db.name.len() - 8..]);
+    db.execute(&format!(
+        "CREATE ROLE {role} LOGIN; CREATE SCHEMA app; GRANT CONNECT ON DATABASE \"{}\" TO {role};",
+        db.name
+    ))
+    .await;
+    let project = Project::with_url(&format!(
+        "postgres://{role}@{}/{}",
+        server_address(&db),
+        db.name
+    ));
+    project.write_config("schema = \"app\"\n");
+    linear(&project);
+    let stderr = one_sentence_error(project.cli(&["migrate", "current"]));
+    assert!(stderr.contains("no USAGE privilege"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "GRANT USAGE, CREATE ON SCHEMA \"app\" TO \"{role}\""
+        )),
+        "{stderr}"
+    );
+    drop(db);
+    let admin = sqlx::PgPool::connect(&forge_tests::postgres::server_url())
+        .await
+        .unwrap();
+    let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {role}"))
+        .execute(&admin)
+        .await;
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_a_tls_error_not_an_unreachable_server() {
+    let db = TestDatabase::create().await;
+    let project = Project::with_url(&format!("{}?sslmode=verify-full", plain_url(&db)));
+    linear(&project);
+    let stderr = one_sentence_error(project.cli(&["migrate", "current"]));
+    assert!(stderr.contains("TLS with the database server"), "{stderr}");
+    assert!(stderr.contains("sslrootcert"), "{stderr}");
+    assert!(!stderr.contains("check that it is running"), "{stderr}");
+}
+
+#[tokio::test]
+async fn sql_scripts_say_where_they_start_and_never_fall_back_to_base() {
+    let project = Project::with_url("postgres://postgres@127.0.0.1:1/nowhere");
+    linear(&project);
+    let run = project.cli(&["migrate", "upgrade", "--sql"]).expect_code(2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("upgrade --sql starts from the database's current revision"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("base:heads"), "{}", run.stderr);
+    let ranged = project
+        .cli(&["migrate", "upgrade", "aaa:heads", "--sql"])
+        .success();
+    assert!(
+        ranged.stdout.contains("-- starts at: aaaaaaaaaaaa"),
+        "{}",
+        ranged.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_reader_that_stops_reading_ends_the_command_quietly() {
+    let db = TestDatabase::create().await;
+    let project = Project::new(&db);
+    linear(&project);
+    for args in [
+        &["entities", "list"][..],
+        &["migrate", "history", "--verbose"],
+    ] {
+        // `| head -1` that has already exited: the pipe has no reader.
+        let mut ends = [0; 2];
+        // SAFETY: pipe() fills two descriptors this test owns from here on.
+        assert_eq!(unsafe { libc::pipe(ends.as_mut_ptr()) }, 0);
+        // SAFETY: each descriptor is owned once.
+        let (reader, writer) = unsafe {
+            use std::os::fd::FromRawFd;
+            (
+                std::os::fd::OwnedFd::from_raw_fd(ends[0]),
+                std::os::fd::OwnedFd::from_raw_fd(ends[1]),
+            )
+        };
+        drop(reader);
+        let output = project
+            .command(args)
+            .stdout(Stdio::from(writer))
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            output.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_password_of_any_shape_logs_in_from_pgpassword_or_percent_encoded_and_is_never_shown() {
+    let password = "Zq7@:/%#?&= Wx9";
+    let server = forge_tests::Server::with_password(password);
+    let created = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-d",
+            &server.url("postgres"),
+            "-c",
+            "CREATE DATABASE app",
+        ])
+        .env("PGPASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let project = Project::with_url(&server.url("app"));
+    linear(&project);
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut command = project.command(args);
+        command.env_remove("PGPASSWORD");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        let run = Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        let shown = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            !shown.contains("Zq7") && !shown.contains("Wx9"),
+            "{args:?} {env:?}: {shown}"
+        );
+        run
+    };
+    // The Kubernetes Job recipe: the URL names no password, the Secret fills
+    // PGPASSWORD, and no character of it needs encoding.
+    run(&[("PGPASSWORD", password)], &["migrate", "upgrade", B]).success();
+    // Percent-encoded in the URL.
+    let encoded: String = password
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let url = format!(
+        "postgres://postgres:{encoded}@127.0.0.1:{}/app",
+        server.port
+    );
+    let current = run(&[("DATABASE_URL", &url)], &["migrate", "current"]).success();
+    assert!(current.stdout.contains(B), "{}", current.stdout);
+    // As typed: it cannot be read as a URL; the error says how to write it.
+    let raw = format!(
+        "postgres://postgres:{password}@127.0.0.1:{}/app",
+        server.port
+    );
+    let refused = run(&[("DATABASE_URL", &raw)], &["migrate", "current"]).expect_code(2);
+    assert!(
+        refused.stderr.contains("percent-encode it"),
+        "{}",
+        refused.stderr
+    );
+    // A wrong one: refused credentials, still not shown.
+    let wrong = format!(
+        "postgres://postgres:Zq7wrongWx9@127.0.0.1:{}/app",
+        server.port
+    );
+    let denied = run(&[("DATABASE_URL", &wrong)], &["migrate", "upgrade"]).expect_code(2);
+    assert!(
+        denied.stderr.contains("refused the credentials"),
+        "{}",
+        denied.stderr
     );
 }

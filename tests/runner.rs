@@ -66,7 +66,7 @@ async fn a_busy_lock_names_its_holder_and_times_out_clearly() {
         .await
         .unwrap();
     sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(migrator.lock_key())
+        .bind(migrator.lock_key("public"))
         .execute(&mut holder)
         .await
         .unwrap();
@@ -200,4 +200,178 @@ async fn an_app_spawns_its_migrations_on_a_task() {
     .await
     .unwrap();
     assert_eq!(tables, 0);
+}
+
+#[tokio::test]
+async fn a_statement_that_releases_the_lock_stops_the_run_before_the_next_statement() {
+    let db = TestDatabase::create().await;
+    let migrator = Migrator::from_sources(&[
+        ("1.sql", "-- forge:revision aaaaaaaaaaaa\n-- forge:transaction off\n-- forge:upgrade\nCREATE TABLE a (id int);\nSELECT pg_advisory_unlock_all();\nCREATE TABLE b (id int);\n"),
+        ("2.sql", "-- forge:revision bbbbbbbbbbbb\n-- forge:parents aaaaaaaaaaaa\n-- forge:upgrade\nCREATE TABLE c (id int);\n"),
+    ])
+    .unwrap();
+    let error = migrator.upgrade(&db.pool, "heads").await.unwrap_err();
+    assert!(matches!(error, RunnerError::LockNotHeld { .. }), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("revision aaaaaaaaaaaa (1.sql, line 6) was stopped before that statement: the run no longer holds the migration lock"),
+        "{error}"
+    );
+    let exists = |table: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
+                .bind(table)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(exists("a").await && !exists("b").await && !exists("c").await);
+    assert!(migrator.current(&db.pool).await.unwrap().heads.is_empty());
+}
+
+#[tokio::test]
+async fn a_migration_runs_only_while_its_transaction_holds_the_lock() {
+    let db = TestDatabase::create().await;
+    let migrator = Migrator::from_sources(&FILES[..1]).unwrap();
+    // What each migration's first statement does: it holds the lock for its
+    // transaction, and fails while another session holds it.
+    let mut conn = db.pool.acquire().await.unwrap();
+    let key = migrator.lock_key("public");
+    let lock =
+        forge::runner::MigrationLock::acquire(&mut conn, key, Duration::from_secs(1), &mut |_| {})
+            .await
+            .unwrap();
+    let mut other = db.pool.acquire().await.unwrap();
+    let proof = format!("BEGIN; {}; COMMIT", lock.held_for_transaction());
+    let refused = sqlx::raw_sql(&proof)
+        .execute(&mut *other)
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("forge.migration_lock_not_held"),
+        "{refused}"
+    );
+    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *other).await;
+    sqlx::raw_sql(&proof).execute(&mut *conn).await.unwrap();
+    assert!(lock.release(&mut conn).await);
+}
+
+#[tokio::test]
+async fn a_run_dropped_midway_leaves_no_lock_and_no_half_migration_in_the_pool() {
+    let db = TestDatabase::create().await;
+    let migrator = Migrator::from_sources(&[(
+        "1.sql",
+        "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nCREATE TABLE a (id int);\nSELECT pg_sleep(30);\n",
+    )])
+    .unwrap()
+    .with_lock_timeout(Duration::from_secs(10));
+    let run = tokio::spawn({
+        let pool = db.pool.clone();
+        let migrator = migrator.clone();
+        async move { migrator.upgrade(&pool, "heads").await }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let sleeping: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        if sleeping > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the migration never started"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    // The app gives up on it (a startup timeout, a shutdown).
+    run.abort();
+    assert!(run.await.unwrap_err().is_cancelled());
+    // Its connection was closed, not handed back to the pool with the lock.
+    let fixed = Migrator::from_sources(&[(
+        "1.sql",
+        "-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nCREATE TABLE a (id int);\n",
+    )])
+    .unwrap()
+    .with_lock_timeout(Duration::from_secs(10));
+    let started = std::time::Instant::now();
+    assert_eq!(fixed.upgrade(&db.pool, "heads").await.unwrap().len(), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    for _ in 0..4 {
+        let mut conn = db.pool.acquire().await.unwrap();
+        let held: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(held, 0);
+    }
+}
+
+#[tokio::test]
+async fn the_session_settings_a_run_needs_are_restored_for_the_app() {
+    let db = TestDatabase::create().await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query("SET statement_timeout = '42s'")
+                    .execute(conn)
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .connect(&db.url)
+        .await
+        .unwrap();
+    let migrator = Migrator::from_sources(&FILES[..1])
+        .unwrap()
+        .with_statement_timeout(Some(Duration::from_secs(5)));
+    migrator.upgrade(&pool, "heads").await.unwrap();
+    let (timeout, check): (String, String) = sqlx::query_as(
+        "SELECT current_setting('statement_timeout'), current_setting('client_connection_check_interval')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((timeout.as_str(), check.as_str()), ("42s", "0"));
+}
+
+#[tokio::test]
+async fn a_history_from_before_its_index_is_read_and_indexed_by_the_next_run() {
+    let db = TestDatabase::create().await;
+    let migrator = Migrator::from_sources(FILES).unwrap();
+    migrator.upgrade(&db.pool, "aaaaaaaaaaaa").await.unwrap();
+    db.execute("DROP INDEX forge_history_rev").await;
+    let status = migrator.current(&db.pool).await.unwrap();
+    assert_eq!(status.heads, ["aaaaaaaaaaaa"]);
+    assert!(status.changed.is_empty());
+    // Even a run with nothing to apply adds it.
+    Migrator::from_sources(&FILES[..1])
+        .unwrap()
+        .upgrade(&db.pool, "heads")
+        .await
+        .unwrap();
+    let indexed: bool = sqlx::query_scalar("SELECT to_regclass('forge_history_rev') IS NOT NULL")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(indexed);
+    // With the index, the checksums read the same.
+    db.execute("UPDATE forge_history SET checksum = 'edited' WHERE revision = 'aaaaaaaaaaaa'")
+        .await;
+    let status = migrator.current(&db.pool).await.unwrap();
+    assert_eq!(status.changed.len(), 1);
+    assert_eq!(status.changed[0].revision, "aaaaaaaaaaaa");
 }

@@ -309,6 +309,7 @@ async fn json_output_has_every_check_and_the_summary() {
         "schema",
         "roles",
         "migrations",
+        "indexes",
         "drift",
     ] {
         assert!(names.contains(&expected), "{names:?}");

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use forge_core::runner::Bookkeeping;
 use serde::Deserialize;
 
 use crate::failure::Failure;
@@ -40,6 +41,9 @@ pub struct DatabaseConfig {
 pub struct MigrationsConfig {
     pub dir: PathBuf,
     pub version_table: String,
+    /// Seconds any one statement of a run may take (PostgreSQL's
+    /// statement_timeout for the run's session); unset: the server's own.
+    pub statement_timeout: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -104,6 +108,7 @@ impl Default for MigrationsConfig {
         MigrationsConfig {
             dir: PathBuf::from("migrations/versions"),
             version_table: "forge_version".to_string(),
+            statement_timeout: None,
         }
     }
 }
@@ -185,7 +190,28 @@ impl Config {
     /// Parses configuration text (no overrides applied). An error names the
     /// key (`k8s.local_port`) and its line.
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str::<Config>(text).map_err(|e| describe_error(text, &e))
+        let config = toml::from_str::<Config>(text).map_err(|e| describe_error(text, &e))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Rules of the file no type expresses.
+    fn check(&self) -> Result<(), String> {
+        if self
+            .k8s
+            .external_url
+            .as_deref()
+            .is_some_and(forge_core::database::has_password)
+        {
+            return Err("`k8s.external_url` carries a password; a password does not belong in forge.toml: remove it from the URL and set POSTGRES_PASSWORD instead".to_string());
+        }
+        if let Some(problem) = Bookkeeping::new(&self.migrations.version_table).name_problem() {
+            return Err(format!("`migrations.version_table`: {problem}"));
+        }
+        if self.migrations.statement_timeout == Some(0) {
+            return Err("`migrations.statement_timeout` is 0; leave it out for no limit, or give the seconds a statement may take".to_string());
+        }
+        Ok(())
     }
 
     /// Environment variables win over the file.
@@ -322,5 +348,35 @@ mod tests {
             (name == "DATABASE_URL").then(|| "postgres://env/db".to_string())
         });
         assert_eq!(config.database.url.as_deref(), Some("postgres://env/db"));
+    }
+
+    #[test]
+    fn a_password_in_the_external_url_is_refused_without_showing_it() {
+        for url in [
+            "postgres://app:hunter2@db.example.com/appdb",
+            "postgres://app:hun#ter2@db.example.com/appdb",
+            "postgres://app@db.example.com/appdb?password=hunter2",
+        ] {
+            let err = Config::parse(&format!("[k8s]\nexternal_url = \"{url}\"\n")).unwrap_err();
+            assert!(err.contains("POSTGRES_PASSWORD"), "{err}");
+            assert!(!err.contains("hunter2") && !err.contains("ter2"), "{err}");
+        }
+        assert!(Config::parse("[k8s]\nexternal_url = \"postgres://app@db/appdb\"\n").is_ok());
+    }
+
+    #[test]
+    fn a_version_table_postgresql_would_truncate_is_refused() {
+        let name = "v".repeat(64);
+        let err =
+            Config::parse(&format!("[migrations]\nversion_table = \"{name}\"\n")).unwrap_err();
+        assert!(err.contains("`migrations.version_table`"), "{err}");
+        assert!(err.contains("at most 63 bytes"), "{err}");
+    }
+
+    #[test]
+    fn the_statement_timeout_is_seconds() {
+        let config = Config::parse("[migrations]\nstatement_timeout = 30\n").unwrap();
+        assert_eq!(config.migrations.statement_timeout, Some(30));
+        assert!(Config::parse("[migrations]\nstatement_timeout = 0\n").is_err());
     }
 }

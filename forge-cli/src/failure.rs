@@ -29,6 +29,21 @@ impl Failure {
         }
     }
 
+    /// Whoever read the output stopped (a closed pipe: `| head -1`): the
+    /// command ends there, quietly and successfully, as `cat` or ripgrep do.
+    pub fn reader_gone() -> Self {
+        Failure {
+            message: String::new(),
+            hint: None,
+            exit_code: 0,
+        }
+    }
+
+    /// A failure with nothing to say ([`Failure::reader_gone`]).
+    pub fn is_silent(&self) -> bool {
+        self.message.is_empty()
+    }
+
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

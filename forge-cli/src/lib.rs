@@ -184,6 +184,7 @@ where
     });
     match result {
         Ok(code) => code,
+        Err(failure) if failure.is_silent() => ExitCode::from(failure.exit_code()),
         Err(failure) => {
             let _ = writeln!(
                 err,

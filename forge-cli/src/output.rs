@@ -224,6 +224,9 @@ pub fn json_text<T: Serialize>(value: &T) -> Result<String, Failure> {
 }
 
 fn write_failed(e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Failure::reader_gone();
+    }
     Failure::error(format!("cannot write the output: {e}"))
 }
 

@@ -13,6 +13,7 @@ pub mod registry;
 pub mod render;
 pub mod runner;
 pub mod script;
+pub mod terminal;
 pub mod verify;
 
 pub use entity::{

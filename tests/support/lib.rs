@@ -4,9 +4,11 @@
 
 pub mod postgres;
 pub mod project;
+pub mod server;
 
 pub use postgres::TestDatabase;
 pub use project::{Project, Run, TempDir};
+pub use server::Server;
 
 /// The example app's `api-forge-cli`, compiled from the example's own
 /// `src/bin/api-forge-cli.rs` as this package's binary `api-forge-cli-under-test`,

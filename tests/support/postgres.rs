@@ -225,7 +225,7 @@ fn start_throwaway_server() -> Result<String, String> {
     }
 }
 
-fn postgres_bin_dir() -> Option<PathBuf> {
+pub(crate) fn postgres_bin_dir() -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists())
@@ -244,7 +244,7 @@ fn postgres_bin_dir() -> Option<PathBuf> {
     })
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -252,7 +252,7 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn server_command(program: &Path, as_root: bool, args: &[&str]) -> Command {
+pub(crate) fn server_command(program: &Path, as_root: bool, args: &[&str]) -> Command {
     if as_root {
         let mut command = Command::new("runuser");
         command
@@ -267,7 +267,7 @@ fn server_command(program: &Path, as_root: bool, args: &[&str]) -> Command {
     }
 }
 
-fn run(command: &mut Command) -> Result<(), String> {
+pub(crate) fn run(command: &mut Command) -> Result<(), String> {
     let output = command
         .output()
         .map_err(|e| format!("cannot run {command:?}: {e}"))?;

@@ -47,8 +47,8 @@ pub async fn exec(
     let mut config = config.clone();
     apply_flags(&args.target, &mut config.k8s);
     let work = match args.command {
-        K8sCommand::Db(K8sDbCommand::Migrate(command)) if is_offline(&command) => {
-            // An explicit FROM:TO range needs no database: no forward, no password.
+        K8sCommand::Db(K8sDbCommand::Migrate(command)) if !needs_database(&command) => {
+            // Work on the migration files alone: no pod, no forward, no password.
             return migrate::exec(command, &config, out).await;
         }
         K8sCommand::Db(K8sDbCommand::Migrate(command)) => Work::Migrate(command),
@@ -81,8 +81,11 @@ fn apply_flags(flags: &K8sTarget, k8s: &mut K8sConfig) {
     }
 }
 
-/// `upgrade`/`downgrade --sql FROM:TO`: a script between two named revisions.
-fn is_offline(command: &MigrateCommand) -> bool {
+/// Whether the command reads or writes the database. Those that do not work
+/// from the migration files alone: `heads`, `show`, `merge`, `revision
+/// --no-autogenerate` (and `--merge`), offline SQL between two named
+/// revisions (`upgrade`/`downgrade --sql FROM:TO`) and `stamp --sql --purge`.
+fn needs_database(command: &MigrateCommand) -> bool {
     let range = |revision: &str| {
         matches!(
             revision.parse::<RevisionSpec>(),
@@ -90,9 +93,12 @@ fn is_offline(command: &MigrateCommand) -> bool {
         )
     };
     match command {
-        MigrateCommand::Upgrade(args) => args.sql && range(&args.revision),
-        MigrateCommand::Downgrade(args) => args.sql && range(&args.revision),
-        _ => false,
+        MigrateCommand::Heads(_) | MigrateCommand::Show(_) | MigrateCommand::Merge(_) => false,
+        MigrateCommand::Revision(args) => !(args.no_autogenerate || args.merge),
+        MigrateCommand::Upgrade(args) => !(args.sql && range(&args.revision)),
+        MigrateCommand::Downgrade(args) => !(args.sql && range(&args.revision)),
+        MigrateCommand::Stamp(args) => !(args.sql && args.purge),
+        MigrateCommand::Current(_) | MigrateCommand::History(_) | MigrateCommand::Check(_) => true,
     }
 }
 
@@ -109,7 +115,8 @@ async fn bundled(
         "database `{}` in namespace `{}`",
         k8s.database, k8s.namespace
     );
-    let password = k8s::resolve_password(k8s.password.as_ref(), &k8s.user, &target)?;
+    let password =
+        k8s::resolve_password(k8s.password.as_ref(), &k8s.user, &target, interrupts.recv()).await?;
     let kubectl = Kubectl::new(&k8s.kubectl, k8s.context.as_deref());
     let pods = tokio::select! {
         listed = kubectl.get_pods(&k8s.namespace, &k8s.selector) => listed?,
@@ -189,8 +196,9 @@ async fn external(
         url
     } else {
         let target = forge_core::database::redact_url(&url);
-        let user = user_of(&url).unwrap_or_else(|| k8s.user.clone());
-        let password = k8s::resolve_password(k8s.password.as_ref(), &user, &target)?;
+        let user = forge_core::database::user_of(&url).unwrap_or_else(|| k8s.user.clone());
+        let password =
+            k8s::resolve_password(k8s.password.as_ref(), &user, &target, interrupts.recv()).await?;
         secrets = self::secrets(&password);
         k8s::with_password(&url, &password).ok_or_else(|| {
             Failure::error(format!(
@@ -253,13 +261,6 @@ fn secrets(password: &Secret) -> Vec<String> {
     }
 }
 
-fn user_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let user = authority.rsplit_once('@')?.0.split(':').next()?;
-    (!user.is_empty()).then(|| user.to_string())
-}
-
 /// Settings that would make kubectl fail obscurely, as one sentence.
 fn validate(k8s: &K8sConfig) -> Result<(), Failure> {
     if k8s.namespace.trim().is_empty() {
@@ -286,6 +287,9 @@ fn status(text: &str) {
 }
 
 fn rebuild(failure: &Failure, message: String, hint: Option<String>) -> Failure {
+    if failure.is_silent() {
+        return Failure::reader_gone();
+    }
     let rebuilt = if failure.exit_code() == 1 {
         Failure::problem(message)
     } else {

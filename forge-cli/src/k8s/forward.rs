@@ -1,6 +1,8 @@
 //! `kubectl port-forward` as a supervised child process: a local port that is
 //! free (or picked), readiness by a TCP probe with a deadline, kubectl's own
-//! stderr when it dies, and a teardown that kills and reaps it on every path.
+//! stderr when it dies, and a teardown that kills its whole process group
+//! (kubectl may be a wrapper script whose own child does the forwarding) and
+//! reaps it, on every path.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::process::Stdio;
@@ -42,6 +44,8 @@ impl PortForward {
         let port = local_port_to_use(local_port)?;
         let mut command = kubectl.port_forward(namespace, pod, port, remote_port);
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        // Its own process group, so teardown reaches whatever it starts.
+        command.process_group(0);
         die_with_parent(&mut command);
         let mut child = command.spawn().map_err(|e| kubectl.spawn_failure(e))?;
         let stderr = Arc::new(Mutex::new(String::new()));
@@ -123,8 +127,16 @@ impl PortForward {
         }
     }
 
-    /// Kills kubectl and waits for it, so no process is left behind.
+    /// Kills kubectl's process group and waits for kubectl, so no process is
+    /// left behind.
     pub async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            // SAFETY: killpg only sends a signal; the group is kubectl's own
+            // (process_group(0) at spawn), so it holds nothing of Forge.
+            unsafe {
+                libc::killpg(pid as libc::pid_t, libc::SIGKILL);
+            }
+        }
         let _ = self.child.start_kill();
         let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
         for reader in self.readers.drain(..) {

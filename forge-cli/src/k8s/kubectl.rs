@@ -119,19 +119,47 @@ impl Kubectl {
     }
 }
 
-/// kubectl's stderr as one line (its messages are short, but may span lines),
-/// without klog's `E0101 12:00:00.000000 file.go:42] ` prefixes.
+/// How many of kubectl's distinct lines an error quotes (its last ones: the
+/// final `error: ...` line says what ended it).
+const QUOTED_LINES: usize = 3;
+/// The longest a quoted line may be.
+const QUOTED_LINE_CHARS: usize = 240;
+
+/// kubectl's stderr as one short line, without klog's `E0101
+/// 12:00:00.000000 file.go:42] ` prefixes. A port-forward logs the same error
+/// for every connection it fails to relay: each line is quoted once, and only
+/// the last few distinct ones.
 pub(super) fn one_line(text: &str) -> String {
-    let lines: Vec<&str> = text
+    let mut distinct: Vec<&str> = Vec::new();
+    for line in text
         .lines()
         .map(|l| strip_klog_prefix(l.trim()))
         .filter(|l| !l.is_empty())
-        .collect();
-    if lines.is_empty() {
-        "it printed no error message".to_string()
-    } else {
-        lines.join("; ")
+    {
+        distinct.retain(|seen| *seen != line);
+        distinct.push(line);
     }
+    if distinct.is_empty() {
+        return "it printed no error message".to_string();
+    }
+    let skipped = distinct.len().saturating_sub(QUOTED_LINES);
+    let quoted: Vec<String> = distinct[skipped..]
+        .iter()
+        .map(|line| shorten(line))
+        .collect();
+    let mut text = quoted.join("; ");
+    if skipped > 0 {
+        text = format!("... {text}");
+    }
+    text
+}
+
+fn shorten(line: &str) -> String {
+    if line.chars().count() <= QUOTED_LINE_CHARS {
+        return line.to_string();
+    }
+    let kept: String = line.chars().take(QUOTED_LINE_CHARS).collect();
+    format!("{kept}...")
 }
 
 fn strip_klog_prefix(line: &str) -> &str {
@@ -157,5 +185,19 @@ mod tests {
             one_line(text),
             "an error occurred; error: lost connection to pod"
         );
+    }
+
+    #[test]
+    fn repeated_log_lines_are_quoted_once_and_the_last_ones_kept() {
+        let repeated = "E0101 12:00:00.000000 portforward.go:413] an error occurred forwarding 54320 -> 5432: connection refused\n".repeat(40);
+        let text = format!("{repeated}W0101 12:00:01.000000 x.go:1] retrying\n{repeated}error: lost connection to pod\n");
+        let line = one_line(&text);
+        assert_eq!(
+            line,
+            "retrying; an error occurred forwarding 54320 -> 5432: connection refused; error: lost connection to pod"
+        );
+        let many: String = (0..10).map(|i| format!("line {i}\n")).collect();
+        assert_eq!(one_line(&many), "... line 7; line 8; line 9");
+        assert!(one_line(&"x".repeat(5000)).len() < 300);
     }
 }

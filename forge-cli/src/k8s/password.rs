@@ -1,6 +1,7 @@
 //! The database password: `POSTGRES_PASSWORD`, else a hidden prompt on a
 //! terminal, else a clear error; and a writer that keeps it out of output.
 
+use std::future::Future;
 use std::io::{IsTerminal, Write};
 
 use crate::config::Secret;
@@ -9,10 +10,13 @@ use crate::output::Output;
 
 /// The password for `user`: the configured one (POSTGRES_PASSWORD), else asked
 /// on the terminal without echo. Without a terminal, an error (exit 2).
-pub fn resolve_password(
+/// `interrupted` resolves (to the signal's name) when Ctrl-C or SIGTERM
+/// arrives: the prompt then ends at once, with the terminal's echo restored.
+pub async fn resolve_password(
     configured: Option<&Secret>,
     user: &str,
     target: &str,
+    interrupted: impl Future<Output = &'static str>,
 ) -> Result<Secret, Failure> {
     if let Some(secret) = configured {
         return Ok(secret.clone());
@@ -23,8 +27,14 @@ pub fn resolve_password(
         ))
         .with_hint("set POSTGRES_PASSWORD in the environment or in .env"));
     }
-    let password = prompt(&format!("Password for `{user}` on {target}: "))
-        .map_err(|e| Failure::error(format!("cannot read the password from the terminal: {e}")))?;
+    let password = prompt(&format!("Password for `{user}` on {target}: "), interrupted)
+        .await
+        .map_err(|e| Failure::error(format!("cannot read the password from the terminal: {e}")))?
+        .map_err(|signal| {
+            Failure::error(format!(
+                "interrupted by {signal} at the password prompt; nothing was run"
+            ))
+        })?;
     if password.is_empty() {
         return Err(Failure::error("no password was entered")
             .with_hint("set POSTGRES_PASSWORD to skip the prompt"));
@@ -33,18 +43,37 @@ pub fn resolve_password(
 }
 
 /// Reads one line from the terminal on stdin with echo off (restored after,
-/// also when reading fails).
-fn prompt(text: &str) -> std::io::Result<String> {
+/// also when reading fails or a signal ends the prompt: `Err(signal)`).
+///
+/// The line is read on a thread of its own: the signal handlers Forge
+/// installs keep Ctrl-C from killing the process, so a read on this thread
+/// would swallow it until Enter. The reading thread is left blocked on a
+/// prompt that was interrupted; the process ends right after.
+async fn prompt(
+    text: &str,
+    interrupted: impl Future<Output = &'static str>,
+) -> std::io::Result<Result<String, &'static str>> {
+    // Echo off before the prompt shows: nothing typed after it is echoed.
+    let echo = EchoOff::new()?;
     let mut stderr = std::io::stderr();
     write!(stderr, "{text}")?;
     stderr.flush()?;
-    let echo = EchoOff::new()?;
-    let mut line = String::new();
-    let read = std::io::stdin().read_line(&mut line);
+    let (sender, line) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let read = std::io::stdin().read_line(&mut line).map(|_| line);
+        let _ = sender.send(read);
+    });
+    let outcome = tokio::select! {
+        read = line => Ok(read.unwrap_or_else(|_| Err(std::io::Error::other("the reading thread ended")))),
+        signal = interrupted => Err(signal),
+    };
     drop(echo);
     writeln!(stderr)?;
-    read?;
-    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+    match outcome {
+        Ok(read) => Ok(Ok(read?.trim_end_matches(['\n', '\r']).to_string())),
+        Err(signal) => Ok(Err(signal)),
+    }
 }
 
 /// Terminal echo switched off on stdin for as long as it lives.

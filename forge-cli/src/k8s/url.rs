@@ -1,8 +1,15 @@
 //! Connection URLs for Kubernetes targets: the forward's URL (with the
 //! password percent-encoded), and an external URL with the password filled in
-//! and TLS required unless it says otherwise.
+//! and TLS required unless it says otherwise. URLs are read by forge-core's
+//! `database` module, with the same URL library the driver uses.
+
+use forge_core::database;
 
 use crate::config::Secret;
+
+pub use forge_core::database::{
+    encode_url_component as encode, has_password, has_ssl_mode as has_sslmode,
+};
 
 /// `postgres://USER:PASSWORD@127.0.0.1:PORT/DATABASE`.
 pub fn forward_url(user: &str, password: &Secret, port: u16, database: &str) -> String {
@@ -14,31 +21,13 @@ pub fn forward_url(user: &str, password: &Secret, port: u16, database: &str) -> 
     )
 }
 
-/// Whether the URL carries a password (in its user info or as a parameter).
-pub fn has_password(url: &str) -> bool {
-    let (_, authority, _) = split(url);
-    let in_user_info = authority
-        .rsplit_once('@')
-        .is_some_and(|(info, _)| info.contains(':'));
-    in_user_info || query_keys(url).any(|k| k.eq_ignore_ascii_case("password"))
-}
-
-/// Whether the URL says how to use TLS (`sslmode=...`).
-pub fn has_sslmode(url: &str) -> bool {
-    query_keys(url).any(|k| k.eq_ignore_ascii_case("sslmode"))
-}
-
-/// The URL with `password` in its user info (it must have a user there).
+/// The URL with `password` in its user info (it must name a user there); a
+/// URL that already carries a password is kept as it is.
 pub fn with_password(url: &str, password: &Secret) -> Option<String> {
-    let (scheme, authority, tail) = split(url);
-    let (user, host) = authority.rsplit_once('@')?;
-    if user.contains(':') {
+    if has_password(url) {
         return Some(url.to_string());
     }
-    Some(format!(
-        "{scheme}://{user}:{}@{host}{tail}",
-        encode(password.expose())
-    ))
+    database::with_password(url, password.expose())
 }
 
 /// The URL with `sslmode=require` added unless it already names a mode.
@@ -46,39 +35,14 @@ pub fn require_tls(url: &str) -> String {
     if has_sslmode(url) {
         return url.to_string();
     }
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}sslmode=require")
-}
-
-/// (scheme, authority, rest starting at '/', '?' or '#').
-fn split(url: &str) -> (&str, &str, &str) {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return ("", "", url);
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    (scheme, &rest[..end], &rest[end..])
-}
-
-fn query_keys(url: &str) -> impl Iterator<Item = &str> {
-    let query = url.split_once('?').map_or("", |(_, q)| q);
-    let query = query.split('#').next().unwrap_or("");
-    query
-        .split('&')
-        .filter_map(|pair| pair.split('=').next())
-        .filter(|k| !k.is_empty())
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-pub fn encode(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
+    let (base, fragment) = url
+        .split_once('#')
+        .map_or((url, None), |(b, f)| (b, Some(f)));
+    let separator = if base.contains('?') { '&' } else { '?' };
+    match fragment {
+        Some(fragment) => format!("{base}{separator}sslmode=require#{fragment}"),
+        None => format!("{base}{separator}sslmode=require"),
     }
-    encoded
 }
 
 #[cfg(test)]
@@ -124,8 +88,6 @@ mod tests {
             with_password("postgres://app:old@db/x", &Secret::new("new")).unwrap(),
             "postgres://app:old@db/x"
         );
-        assert!(has_password("postgres://app:old@db/x") && !has_password("postgres://app@db/x"));
-        assert!(has_password("postgres://db/x?user=a&password=b"));
         assert!(with_password("postgres://db/x", &Secret::new("p")).is_none());
     }
 }

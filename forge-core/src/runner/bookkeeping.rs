@@ -11,6 +11,12 @@ use serde::Serialize;
 use sqlx::{Executor, PgConnection, Row};
 
 use super::error::RunnerError;
+
+/// PostgreSQL truncates longer identifiers (NAMEDATALEN - 1).
+const MAX_NAME_BYTES: usize = 63;
+
+/// The history rows that record a checksum (an applied, stamped or accepted file).
+const RECORDED: &str = "direction IN ('up', 'stamp', 'accept') AND checksum IS NOT NULL";
 use crate::database::quote_identifier;
 use crate::graph::{Direction, Step};
 
@@ -110,6 +116,51 @@ impl Bookkeeping {
         }
     }
 
+    /// Refuses names PostgreSQL would truncate: the version table, its
+    /// primary key and the history table and its index are all named after
+    /// `version_table`, and a truncated name collides with another.
+    pub fn check_names(&self) -> Result<(), RunnerError> {
+        match self.name_problem() {
+            Some(problem) => Err(RunnerError::VersionTableName {
+                name: self.version_table.clone(),
+                problem,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Why `version_table` cannot name the bookkeeping tables, if it cannot.
+    pub fn name_problem(&self) -> Option<String> {
+        if self.version_table.is_empty() {
+            return Some("the name is empty; use e.g. forge_version".to_string());
+        }
+        let derived = [
+            self.version_table.clone(),
+            self.primary_key_name(),
+            self.history_table.clone(),
+            self.history_index_name(),
+        ];
+        let longest = derived.iter().max_by_key(|n| n.len())?;
+        let excess = longest.len().saturating_sub(MAX_NAME_BYTES);
+        (excess > 0).then(|| {
+            format!(
+                "PostgreSQL names are at most {MAX_NAME_BYTES} bytes, and Forge names `{longest}` ({} bytes) after it; use a name at most {} bytes long",
+                longest.len(),
+                self.version_table.len() - excess
+            )
+        })
+    }
+
+    fn primary_key_name(&self) -> String {
+        format!("{}_pkc", self.version_table)
+    }
+
+    /// The index that finds each revision's last recorded checksum without
+    /// reading the whole, ever-growing history.
+    fn history_index_name(&self) -> String {
+        format!("{}_rev", self.history_table)
+    }
+
     fn version(&self) -> String {
         quote_identifier(&self.version_table)
     }
@@ -118,14 +169,16 @@ impl Bookkeeping {
         quote_identifier(&self.history_table)
     }
 
-    /// Creates both tables if they do not exist.
+    /// Creates both tables (and the history's index) if they do not exist.
     pub fn create_sql(&self) -> String {
-        let pk = quote_identifier(&format!("{}_pkc", self.version_table));
+        let pk = quote_identifier(&self.primary_key_name());
         format!(
             "CREATE TABLE IF NOT EXISTS {version} (\n    version_num varchar(32) NOT NULL,\n    CONSTRAINT {pk} PRIMARY KEY (version_num)\n);\n\
-             CREATE TABLE IF NOT EXISTS {history} (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    revision varchar(32) NOT NULL,\n    direction varchar(8) NOT NULL CHECK (direction IN ('up', 'down', 'stamp', 'accept')),\n    checksum varchar(64),\n    message text,\n    applied_at timestamptz NOT NULL DEFAULT now(),\n    duration_ms bigint,\n    applied_by text NOT NULL DEFAULT current_user\n);\n",
+             CREATE TABLE IF NOT EXISTS {history} (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    revision varchar(32) NOT NULL,\n    direction varchar(8) NOT NULL CHECK (direction IN ('up', 'down', 'stamp', 'accept')),\n    checksum varchar(64),\n    message text,\n    applied_at timestamptz NOT NULL DEFAULT now(),\n    duration_ms bigint,\n    applied_by text NOT NULL DEFAULT current_user\n);\n\
+             CREATE INDEX IF NOT EXISTS {index} ON {history} (revision, id DESC) INCLUDE (checksum) WHERE {RECORDED};\n",
             version = self.version(),
             history = self.history(),
+            index = quote_identifier(&self.history_index_name()),
         )
     }
 
@@ -197,28 +250,45 @@ impl Bookkeeping {
         )
     }
 
-    /// The history rows holding each revision's last recorded checksum, as a
-    /// FROM item. (A hash aggregate on the id: cheaper than sorting the whole,
-    /// ever-growing history by revision.)
-    fn last_checksums(&self) -> String {
-        format!(
-            "{history} WHERE id IN (SELECT max(id) FROM {history} \
-             WHERE direction IN ('up', 'stamp', 'accept') AND checksum IS NOT NULL GROUP BY revision)",
-            history = self.history()
-        )
+    /// Each revision's last recorded checksum, as a query of (revision,
+    /// checksum) rows. With the history's index of recorded checksums (by
+    /// revision, newest first), it takes one index probe per revision, the
+    /// next revision's newest row each time (a loose index scan), whatever
+    /// the history's length. Without it (a history created before the index
+    /// existed, until the next run adds it): one hash aggregate over all of it.
+    fn last_checksums(&self, indexed: bool) -> String {
+        let history = self.history();
+        if indexed {
+            format!(
+                "WITH RECURSIVE last(revision, checksum) AS (\
+                    (SELECT revision, checksum FROM {history} WHERE {RECORDED} ORDER BY revision, id DESC LIMIT 1) \
+                  UNION ALL \
+                    SELECT next.revision, next.checksum FROM last CROSS JOIN LATERAL \
+                    (SELECT h.revision, h.checksum FROM {history} h \
+                     WHERE {RECORDED} AND h.revision > last.revision ORDER BY h.revision, h.id DESC LIMIT 1) next) \
+                 SELECT revision::text, checksum::text FROM last"
+            )
+        } else {
+            format!(
+                "SELECT revision::text, checksum::text FROM {history} WHERE id IN \
+                 (SELECT max(id) FROM {history} WHERE {RECORDED} GROUP BY revision)"
+            )
+        }
     }
 
     /// What the database recorded — whether the tables exist, the heads, and
-    /// each revision's last checksum — in two round trips whatever the history's
-    /// length (`current` runs this on every call; reading never creates a table).
+    /// each revision's last checksum — in two round trips, and in about the
+    /// same time whatever the history's length (`current` runs this on every
+    /// call; reading never creates a table).
     pub async fn recorded_state(
         &self,
         conn: &mut PgConnection,
     ) -> Result<RecordedState, RunnerError> {
         let probe = format!(
-            "SELECT to_regclass({}) IS NOT NULL, to_regclass({}) IS NOT NULL",
+            "SELECT to_regclass({}) IS NOT NULL, to_regclass({}) IS NOT NULL, to_regclass({}) IS NOT NULL",
             literal(&quote_identifier(&self.version_table)),
             literal(&quote_identifier(&self.history_table)),
+            literal(&quote_identifier(&self.history_index_name())),
         );
         let row = (&mut *conn)
             .fetch_one(sqlx::raw_sql(&probe))
@@ -227,6 +297,7 @@ impl Bookkeeping {
         let reading = |e| RunnerError::database(format!("reading {}", self.version_table), e);
         let version_exists: bool = row.try_get(0).map_err(reading)?;
         let history_exists: bool = row.try_get(1).map_err(reading)?;
+        let indexed: bool = row.try_get(2).map_err(reading)?;
         let mut state = RecordedState {
             initialized: version_exists,
             ..RecordedState::default()
@@ -240,8 +311,8 @@ impl Bookkeeping {
         }
         if history_exists {
             parts.push(format!(
-                "SELECT 'checksum', revision::text, checksum::text FROM {}",
-                self.last_checksums()
+                "SELECT 'checksum', revision, checksum FROM ({}) checksums",
+                self.last_checksums(indexed)
             ));
         }
         if parts.is_empty() {
@@ -291,17 +362,7 @@ impl Bookkeeping {
         &self,
         conn: &mut PgConnection,
     ) -> Result<HashMap<String, String>, RunnerError> {
-        if !table_exists(conn, &self.history_table).await? {
-            return Ok(HashMap::new());
-        }
-        let rows: Vec<(String, String)> = sqlx::query_as(&format!(
-            "SELECT revision::text, checksum::text FROM {}",
-            self.last_checksums()
-        ))
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(|e| RunnerError::database(format!("reading {}", self.history_table), e))?;
-        Ok(rows.into_iter().collect())
+        Ok(self.recorded_state(conn).await?.checksums)
     }
 
     /// The whole history, oldest first; empty when the table does not exist.
@@ -416,5 +477,20 @@ mod tests {
         );
         assert!(sql.contains("'it''s', 7);"), "{sql}");
         assert!(sql.contains("'up', NULL"), "{sql}");
+    }
+
+    #[test]
+    fn a_version_table_name_postgresql_would_truncate_is_refused() {
+        assert_eq!(Bookkeeping::new("forge_version").name_problem(), None);
+        let longest_ok = format!("{}_version", "a".repeat(51));
+        assert_eq!(longest_ok.len(), 59);
+        assert_eq!(Bookkeeping::new(&longest_ok).name_problem(), None);
+        let too_long = format!("{}_version", "a".repeat(52));
+        let problem = Bookkeeping::new(&too_long).name_problem().unwrap();
+        assert!(problem.contains("at most 63 bytes"), "{problem}");
+        assert!(problem.contains("at most 59 bytes long"), "{problem}");
+        let other = Bookkeeping::new(&"v".repeat(52)).name_problem().unwrap();
+        assert!(other.contains("at most 51 bytes long"), "{other}");
+        assert!(Bookkeeping::new("").name_problem().is_some());
     }
 }

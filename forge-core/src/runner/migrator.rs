@@ -1,22 +1,24 @@
-//! The runner: applies, reverts and stamps migrations on a live database, each
-//! migration in its own transaction together with its bookkeeping, serialized
-//! by the migration lock.
+//! The runner's API: the migrations of an app ([`Migrator`]), applied,
+//! reverted and stamped on a live database under the migration lock (see
+//! `run.rs` for how one run goes), and the database's state read without
+//! writing anything.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
-use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgErrorPosition};
-use sqlx::{Executor, PgConnection, PgPool};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Executor, PgConnection, PgPool, Postgres};
 
 use super::bookkeeping::{Bookkeeping, Event, Timing};
 use super::error::{ChangedMigration, RunnerError};
-use super::lock::MigrationLock;
+use super::lock::lock_key;
 use super::progress::{Applied, Progress};
+use super::run::Run;
 use crate::graph::{Direction, RevisionGraph, RevisionSpec, Stamp, Step};
-use crate::script::{transaction_problem, MigrationScript, ScriptDirectory, Statement};
+use crate::script::{forbidden_problem, transaction_problem, MigrationScript, ScriptDirectory};
 
 /// How long a run waits for another run's lock by default.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -37,20 +39,22 @@ pub struct Migrator {
     bookkeeping: Bookkeeping,
     schema: Option<String>,
     lock_timeout: Duration,
+    statement_timeout: Option<Duration>,
 }
 
-/// Where a run works: the connection the migrations run on, and the options
-/// to open the dedicated lock session with (the same server and database).
+/// Where a run works: the connection the migrations run on (it also holds
+/// the migration lock), and the options that open another session on the
+/// same database — to read back what is true when that connection fails.
 pub struct Session<'c> {
     pub connection: &'c mut PgConnection,
-    pub lock_options: PgConnectOptions,
+    pub options: PgConnectOptions,
 }
 
 impl<'c> Session<'c> {
-    pub fn new(connection: &'c mut PgConnection, lock_options: PgConnectOptions) -> Self {
+    pub fn new(connection: &'c mut PgConnection, options: PgConnectOptions) -> Self {
         Session {
             connection,
-            lock_options,
+            options,
         }
     }
 }
@@ -86,6 +90,7 @@ impl Migrator {
             bookkeeping: Bookkeeping::new("forge_version"),
             schema: None,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            statement_timeout: None,
         })
     }
 
@@ -111,9 +116,9 @@ impl Migrator {
         self
     }
 
-    /// The schema the tables live in: part of the lock's identity, and set as
-    /// the search_path at the top of offline scripts. (Online, the session's
-    /// search_path is the caller's.)
+    /// The schema the tables live in, set as the search_path at the top of
+    /// offline scripts. (Online, the session's search_path is the caller's,
+    /// and the lock is named after the schema the session really uses.)
     pub fn with_schema(mut self, schema: Option<&str>) -> Self {
         self.schema = schema.map(str::to_string);
         self
@@ -123,6 +128,21 @@ impl Migrator {
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
         self
+    }
+
+    /// The longest any one statement of a run may take (PostgreSQL's
+    /// `statement_timeout` for the run's session; `None`: the session's own).
+    pub fn with_statement_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.statement_timeout = timeout;
+        self
+    }
+
+    pub fn lock_timeout(&self) -> Duration {
+        self.lock_timeout
+    }
+
+    pub fn statement_timeout(&self) -> Option<Duration> {
+        self.statement_timeout
     }
 
     pub fn graph(&self) -> &RevisionGraph {
@@ -137,28 +157,26 @@ impl Migrator {
         self.schema.as_deref()
     }
 
-    /// The advisory lock key: one per schema and version table, so two apps'
-    /// migrations in one database do not wait for each other.
-    pub fn lock_key(&self) -> i64 {
-        let identity = format!(
-            "forge-migrations:{}:{}",
-            self.schema.as_deref().unwrap_or(""),
-            self.bookkeeping.version_table
-        );
-        let digest = Sha256::digest(identity.as_bytes());
-        i64::from_be_bytes(digest[..8].try_into().expect("a sha256 has 8 bytes"))
+    /// The migration lock's key when the version table lives in `schema`
+    /// (the CLI and an embedding app derive it alike, so they exclude each other).
+    pub fn lock_key(&self, schema: &str) -> i64 {
+        lock_key(schema, &self.bookkeeping.version_table)
     }
 
     // --- on a pool (what an embedding app calls) ---
 
-    /// Upgrades to `target` (`heads`, `head`, `+1`, a revision...) on one of the
-    /// pool's connections, with the lock on a dedicated session.
+    /// Upgrades to `target` (`heads`, `head`, `+1`, a revision...) on one of
+    /// the pool's connections, which holds the migration lock meanwhile.
     pub async fn upgrade(&self, pool: &PgPool, target: &str) -> Result<Vec<Applied>, RunnerError> {
         let spec: RevisionSpec = target.parse()?;
-        let mut connection = acquire(pool).await?;
-        let session = Session::new(&mut connection, (*pool.connect_options()).clone());
-        self.upgrade_with(session, &spec, &UpgradeOptions::default(), &mut ())
-            .await
+        let mut lease = Lease::acquire(pool).await?;
+        let options = (*pool.connect_options()).clone();
+        let session = Session::new(lease.connection(), options);
+        let result = self
+            .upgrade_with(session, &spec, &UpgradeOptions::default(), &mut ())
+            .await;
+        lease.give_back(&result);
+        result
     }
 
     /// Downgrades to `target` (`-1`, `base`, a revision...).
@@ -168,14 +186,20 @@ impl Migrator {
         target: &str,
     ) -> Result<Vec<Applied>, RunnerError> {
         let spec: RevisionSpec = target.parse()?;
-        let mut connection = acquire(pool).await?;
-        let session = Session::new(&mut connection, (*pool.connect_options()).clone());
-        self.downgrade_with(session, &spec, &mut ()).await
+        let mut lease = Lease::acquire(pool).await?;
+        let options = (*pool.connect_options()).clone();
+        let session = Session::new(lease.connection(), options);
+        let result = self.downgrade_with(session, &spec, &mut ()).await;
+        lease.give_back(&result);
+        result
     }
 
     /// The database's state (read-only).
     pub async fn current(&self, pool: &PgPool) -> Result<Status, RunnerError> {
-        let mut connection = acquire(pool).await?;
+        let mut connection = pool
+            .acquire()
+            .await
+            .map_err(|e| RunnerError::database("taking a connection from the pool", e))?;
         self.status(&mut connection).await
     }
 
@@ -183,6 +207,7 @@ impl Migrator {
 
     /// Reads the database's state; never creates or changes anything.
     pub async fn status(&self, conn: &mut PgConnection) -> Result<Status, RunnerError> {
+        self.bookkeeping.check_names()?;
         let recorded = self.bookkeeping.recorded_state(conn).await?;
         let (known, unknown): (Vec<String>, Vec<String>) = recorded
             .heads
@@ -247,11 +272,12 @@ impl Migrator {
         options: &UpgradeOptions,
         progress: &mut P,
     ) -> Result<Vec<Applied>, RunnerError> {
-        let held = self.lock(&session, progress).await?;
+        self.bookkeeping.check_names()?;
+        let mut run = Run::begin(self, session, progress).await?;
         let result = self
-            .upgrade_locked(session.connection, target, options, progress)
+            .upgrade_locked(&mut run, target, options, progress)
             .await;
-        held.release().await;
+        run.end().await;
         result
     }
 
@@ -263,11 +289,10 @@ impl Migrator {
         target: &RevisionSpec,
         progress: &mut P,
     ) -> Result<Vec<Applied>, RunnerError> {
-        let held = self.lock(&session, progress).await?;
-        let result = self
-            .downgrade_locked(session.connection, target, progress)
-            .await;
-        held.release().await;
+        self.bookkeeping.check_names()?;
+        let mut run = Run::begin(self, session, progress).await?;
+        let result = self.downgrade_locked(&mut run, target, progress).await;
+        run.end().await;
         result
     }
 
@@ -280,37 +305,23 @@ impl Migrator {
         purge: bool,
         progress: &mut P,
     ) -> Result<Stamp, RunnerError> {
-        let held = self.lock(&session, progress).await?;
-        let result = self.stamp_locked(session.connection, targets, purge).await;
-        held.release().await;
+        self.bookkeeping.check_names()?;
+        let mut run = Run::begin(self, session, progress).await?;
+        let result = self.stamp_locked(run.connection(), targets, purge).await;
+        run.end().await;
         result
-    }
-
-    /// Takes the lock (a run's first step; [`MigrationLock::release`] is its last, on every path).
-    async fn lock<P: Progress + ?Sized>(
-        &self,
-        session: &Session<'_>,
-        progress: &mut P,
-    ) -> Result<MigrationLock, RunnerError> {
-        MigrationLock::acquire(
-            &session.lock_options,
-            self.lock_key(),
-            self.lock_timeout,
-            &mut |holder| progress.lock_busy(holder),
-        )
-        .await
     }
 
     async fn downgrade_locked<P: Progress + ?Sized>(
         &self,
-        conn: &mut PgConnection,
+        run: &mut Run<'_, '_>,
         target: &RevisionSpec,
         progress: &mut P,
     ) -> Result<Vec<Applied>, RunnerError> {
-        let heads = self.bookkeeping.heads(conn).await?;
+        let heads = self.bookkeeping.heads(run.connection()).await?;
         let steps = self.graph.plan_downgrade(&heads, target)?;
         self.check_plan(&steps)?;
-        self.run_steps(conn, &steps, progress).await
+        run.run_steps(&steps, progress).await
     }
 
     async fn stamp_locked(
@@ -333,11 +344,12 @@ impl Migrator {
 
     async fn upgrade_locked<P: Progress + ?Sized>(
         &self,
-        conn: &mut PgConnection,
+        run: &mut Run<'_, '_>,
         target: &RevisionSpec,
         options: &UpgradeOptions,
         progress: &mut P,
     ) -> Result<Vec<Applied>, RunnerError> {
+        let conn = run.connection();
         let heads = self.bookkeeping.heads(conn).await?;
         let steps = self.graph.plan_upgrade(&heads, target)?;
         self.check_plan(&steps)?;
@@ -386,13 +398,19 @@ impl Migrator {
                 progress.accepted(c);
             }
         }
-        self.run_steps(conn, &steps, progress).await
+        run.run_steps(&steps, progress).await
     }
 
     /// Refuses a plan that cannot run as written, before anything runs.
     pub(crate) fn check_plan(&self, steps: &[Step<'_>]) -> Result<(), RunnerError> {
         for step in steps {
             let script = step.revision;
+            if let Some(problem) = forbidden_problem(script) {
+                return Err(RunnerError::ForbiddenStatement {
+                    revision: script.revision.clone(),
+                    problem,
+                });
+            }
             if let Some(problem) = transaction_problem(script) {
                 return Err(RunnerError::NeedsTransactionOff {
                     revision: script.revision.clone(),
@@ -456,172 +474,49 @@ impl Migrator {
         }
         Ok((stamp, sql))
     }
+}
 
-    async fn run_steps<P: Progress + ?Sized>(
-        &self,
-        conn: &mut PgConnection,
-        steps: &[Step<'_>],
-        progress: &mut P,
-    ) -> Result<Vec<Applied>, RunnerError> {
-        if steps.is_empty() {
-            return Ok(Vec::new());
-        }
-        execute_batch(
-            conn,
-            &self.bookkeeping.create_sql(),
-            "creating the version tables",
-        )
-        .await?;
-        let guarded = guard_disconnect(conn).await;
-        let result = self.run_each(conn, steps, progress).await;
-        if guarded {
-            let _ = (&mut *conn)
-                .execute(sqlx::raw_sql("RESET client_connection_check_interval"))
-                .await;
-        }
-        result
-    }
+/// A connection taken from an app's pool for a run. It goes back to the pool
+/// only after a successful run; otherwise (an error, or the run's future
+/// dropped midway) it is closed, which ends its session — and any lock or
+/// transaction with it.
+struct Lease {
+    connection: Option<PoolConnection<Postgres>>,
+}
 
-    async fn run_each<P: Progress + ?Sized>(
-        &self,
-        conn: &mut PgConnection,
-        steps: &[Step<'_>],
-        progress: &mut P,
-    ) -> Result<Vec<Applied>, RunnerError> {
-        let mut done = Vec::with_capacity(steps.len());
-        for (i, step) in steps.iter().enumerate() {
-            tracing::info!(
-                revision = %step.revision.revision,
-                direction = ?step.direction,
-                file = %step.revision.path.display(),
-                statements = step.section().map_or(0, |s| s.statements.len()),
-                "migration started"
-            );
-            progress.started(step);
-            let applied = self.run_step(conn, step, i + 1 == steps.len()).await?;
-            tracing::info!(
-                revision = %applied.revision,
-                direction = ?applied.direction,
-                file = %applied.file.display(),
-                duration_ms = applied.duration.as_secs_f64() * 1000.0,
-                "migration finished"
-            );
-            progress.finished(&applied);
-            done.push(applied);
-        }
-        Ok(done)
-    }
-
-    /// One migration. Transactional: `BEGIN` travels with the first statement
-    /// and the bookkeeping and `COMMIT` with the last, so a one-statement
-    /// migration costs one round trip (the history's duration is then measured
-    /// by the server's clock, from the transaction's start). `transaction off`:
-    /// each statement on its own, then the bookkeeping in a transaction, only
-    /// after all of them succeeded.
-    ///
-    /// Every commit but the run's last is asynchronous (`synchronous_commit =
-    /// off` for that transaction only): the last, synchronous commit flushes the
-    /// WAL up to it, so a finished run is exactly as durable, and a server crash
-    /// mid-run loses whole migrations with their bookkeeping, never one without
-    /// the other. It saves a WAL flush per migration.
-    async fn run_step(
-        &self,
-        conn: &mut PgConnection,
-        step: &Step<'_>,
-        last: bool,
-    ) -> Result<Applied, RunnerError> {
-        let begin = if last {
-            "BEGIN;\n"
-        } else {
-            "BEGIN;\nSET LOCAL synchronous_commit = off;\n"
-        };
-        let script = step.revision;
-        let statements: &[Statement] = step.section().map_or(&[], |s| &s.statements);
-        let transactional = script.transactional;
-        let started = Instant::now();
-        let recording = |timing| format!("{}COMMIT;", self.bookkeeping.step_sql(step, timing));
-        let recorded_with_last_statement = transactional && !statements.is_empty();
-        for (i, statement) in statements.iter().enumerate() {
-            let prefix = if transactional && i == 0 { begin } else { "" };
-            // A newline first: the statement may end in a `--` comment.
-            let suffix = if recorded_with_last_statement && i + 1 == statements.len() {
-                format!("\n;\n{}", recording(Timing::ServerClock))
-            } else {
-                String::new()
-            };
-            let sql = format!("{prefix}{}{suffix}", statement.sql);
-            tracing::debug!(
-                revision = %script.revision,
-                statement = i + 1,
-                statements = statements.len(),
-                line = statement.line,
-                "statement started"
-            );
-            if let Err(error) = (&mut *conn).execute(sqlx::raw_sql(&sql)).await {
-                if transactional {
-                    let _ = (&mut *conn).execute(sqlx::raw_sql("ROLLBACK")).await;
-                }
-                if !suffix.is_empty()
-                    && failed_after(&error, prefix.len() + statement.sql.chars().count())
-                {
-                    return Err(self.recording_failed(script, error));
-                }
-                return Err(statement_failed(
-                    script,
-                    statement,
-                    prefix.len(),
-                    transactional,
-                    error,
-                ));
-            }
-        }
-        let duration = started.elapsed();
-        if !recorded_with_last_statement {
-            let sql = format!("{begin}{}", recording(Timing::Measured(duration)));
-            if let Err(error) = (&mut *conn).execute(sqlx::raw_sql(&sql)).await {
-                let _ = (&mut *conn).execute(sqlx::raw_sql("ROLLBACK")).await;
-                return Err(self.recording_failed(script, error));
-            }
-        }
-        Ok(Applied {
-            revision: script.revision.clone(),
-            message: script.message.clone(),
-            direction: step.direction,
-            file: script.path.clone(),
-            duration,
-            transactional,
+impl Lease {
+    async fn acquire(pool: &PgPool) -> Result<Lease, RunnerError> {
+        let connection = pool
+            .acquire()
+            .await
+            .map_err(|e| RunnerError::database("taking a connection from the pool", e))?;
+        Ok(Lease {
+            connection: Some(connection),
         })
     }
-}
 
-impl Migrator {
-    fn recording_failed(&self, script: &MigrationScript, error: sqlx::Error) -> RunnerError {
-        RunnerError::database(
-            format!(
-                "recording revision {} in {}",
-                script.revision, self.bookkeeping.version_table
-            ),
-            error,
-        )
+    fn connection(&mut self) -> &mut PgConnection {
+        self.connection
+            .as_mut()
+            .expect("a lease holds its connection until given back")
+    }
+
+    /// Returns the connection to the pool after a successful run (errors are
+    /// rare: closing the connection then costs one reconnect, and never hands
+    /// the app a session in an unknown state).
+    fn give_back<T>(mut self, result: &Result<T, RunnerError>) {
+        if result.is_ok() {
+            drop(self.connection.take());
+        }
     }
 }
 
-/// Whether the server placed `error` past the first `chars` characters of the
-/// message (in the bookkeeping that follows a migration's last statement).
-fn failed_after(error: &sqlx::Error, chars: usize) -> bool {
-    let position = match error {
-        sqlx::Error::Database(db) => db
-            .try_downcast_ref::<PgDatabaseError>()
-            .and_then(|e| e.position()),
-        _ => None,
-    };
-    matches!(position, Some(PgErrorPosition::Original(p)) if p > chars)
-}
-
-async fn acquire(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, RunnerError> {
-    pool.acquire()
-        .await
-        .map_err(|e| RunnerError::database("taking a connection from the pool", e))
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            drop(connection.detach());
+        }
+    }
 }
 
 async fn execute_batch(conn: &mut PgConnection, sql: &str, doing: &str) -> Result<(), RunnerError> {
@@ -630,65 +525,6 @@ async fn execute_batch(conn: &mut PgConnection, sql: &str, doing: &str) -> Resul
         return Err(RunnerError::database(doing, error));
     }
     Ok(())
-}
-
-/// If the client dies mid-migration (kill -9), the server notices only when it
-/// next talks to it — after a long statement ends. Asking it to check the
-/// socket every second (PostgreSQL 14+) ends such an orphaned session, and its
-/// transaction, promptly. Returns whether it was set.
-async fn guard_disconnect(conn: &mut PgConnection) -> bool {
-    let version: Result<i32, _> =
-        sqlx::query_scalar("SELECT current_setting('server_version_num')::int")
-            .fetch_one(&mut *conn)
-            .await;
-    if !matches!(version, Ok(v) if v >= 140000) {
-        return false;
-    }
-    (&mut *conn)
-        .execute(sqlx::raw_sql("SET client_connection_check_interval = '1s'"))
-        .await
-        .is_ok()
-}
-
-/// The error of a migration's statement: revision, file, the line the server
-/// points at (or the statement's first line), and the server's own words.
-fn statement_failed(
-    script: &MigrationScript,
-    statement: &Statement,
-    prefix_chars: usize,
-    transactional: bool,
-    error: sqlx::Error,
-) -> RunnerError {
-    let mut line = statement.line;
-    let (message, detail, hint) = match &error {
-        sqlx::Error::Database(db) => {
-            let pg = db.try_downcast_ref::<PgDatabaseError>();
-            if let Some(PgErrorPosition::Original(position)) = pg.and_then(|e| e.position()) {
-                let offset = position.saturating_sub(1).saturating_sub(prefix_chars);
-                line += statement
-                    .sql
-                    .chars()
-                    .take(offset)
-                    .filter(|&c| c == '\n')
-                    .count();
-            }
-            (
-                db.message().to_string(),
-                pg.and_then(|e| e.detail()).map(str::to_string),
-                pg.and_then(|e| e.hint()).map(str::to_string),
-            )
-        }
-        other => (crate::database::redact_text(&other.to_string()), None, None),
-    };
-    RunnerError::StatementFailed {
-        revision: script.revision.clone(),
-        file: script.path.clone(),
-        line,
-        message,
-        detail,
-        hint,
-        transactional,
-    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,8 @@ impl Migrator {
     ) -> Result<String, RunnerError> {
         let steps = self.graph().plan_upgrade(current, target)?;
         self.check_plan(&steps)?;
-        Ok(self.script(&format!("upgrade {target}"), &steps))
+        let (from, _) = self.graph().resolve_range(target, current)?;
+        Ok(self.script(&format!("upgrade {target}"), &from, &steps))
     }
 
     /// The script of `downgrade target` from `current` (a range starts at its FROM).
@@ -28,7 +29,8 @@ impl Migrator {
     ) -> Result<String, RunnerError> {
         let steps = self.graph().plan_downgrade(current, target)?;
         self.check_plan(&steps)?;
-        Ok(self.script(&format!("downgrade {target}"), &steps))
+        let (from, _) = self.graph().resolve_range(target, current)?;
+        Ok(self.script(&format!("downgrade {target}"), &from, &steps))
     }
 
     /// The script of `stamp targets` over `current` (`purge`: empty the table first).
@@ -41,14 +43,21 @@ impl Migrator {
         let current = if purge { &[][..] } else { current };
         let (_, sql) = self.stamp_plan(current, targets, purge, Timing::ServerClock)?;
         let names: Vec<String> = targets.iter().map(ToString::to_string).collect();
-        let mut out = self.preamble(&format!("stamp {}", names.join(" ")));
+        let from = if purge {
+            "any revision (--purge empties the version table first)".to_string()
+        } else {
+            describe(current)
+        };
+        let mut out = self.preamble(&format!("stamp {}", names.join(" ")), &from);
         out.push_str(&format!("BEGIN;\n{sql}COMMIT;\n"));
         Ok(out)
     }
 
-    fn preamble(&self, what: &str) -> String {
+    /// The script's header: what it does, from where (a script only does the
+    /// same as the online command on a database at that revision), how to run it.
+    fn preamble(&self, what: &str, from: &str) -> String {
         let mut out = format!(
-            "-- forge {what} (offline)\n-- run with: psql -v ON_ERROR_STOP=1 -f <this file>\n\n"
+            "-- forge {what} (offline)\n-- starts at: {from}\n-- run with: psql -v ON_ERROR_STOP=1 -f <this file>\n\n"
         );
         if let Some(schema) = self.schema() {
             out.push_str(&format!(
@@ -61,8 +70,8 @@ impl Migrator {
         out
     }
 
-    fn script(&self, what: &str, steps: &[Step<'_>]) -> String {
-        let mut out = self.preamble(what);
+    fn script(&self, what: &str, from: &[String], steps: &[Step<'_>]) -> String {
+        let mut out = self.preamble(what, &describe(from));
         if steps.is_empty() {
             out.push_str("-- nothing to do\n");
         }
@@ -104,5 +113,14 @@ impl Migrator {
             out.push_str("COMMIT;\n\n");
         }
         out
+    }
+}
+
+/// Revision ids as the script's header names them.
+fn describe(heads: &[String]) -> String {
+    if heads.is_empty() {
+        "base".to_string()
+    } else {
+        heads.join(", ")
     }
 }

@@ -28,7 +28,7 @@ pub trait Progress {
     fn lock_busy(&mut self, _holder: &LockHolder) {}
     /// A migration is about to run.
     fn started(&mut self, _step: &Step<'_>) {}
-    /// A migration ran and was recorded.
+    /// A migration ran and was recorded (its commit is durable).
     fn finished(&mut self, _applied: &Applied) {}
     /// A changed migration's new checksum was accepted and recorded.
     fn accepted(&mut self, _changed: &ChangedMigration) {}

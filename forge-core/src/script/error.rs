@@ -26,6 +26,13 @@ pub enum ScriptError {
         reason: String,
     },
 
+    #[error("{}:{line}: a `-- forge:` line contains the control character {}; remove it (printed, it could rewrite what a terminal shows)", .file.display(), .character.escape_unicode())]
+    ControlCharacter {
+        file: PathBuf,
+        line: usize,
+        character: char,
+    },
+
     #[error("{}:{line}: unknown directive `-- forge:{directive}`; known are revision, parents, message, created, branch, depends-on, transaction, upgrade, downgrade and warning", .file.display())]
     UnknownDirective {
         file: PathBuf,

@@ -178,7 +178,18 @@ impl<'p> Parser<'p> {
         for (index, raw) in text.split('\n').enumerate() {
             let number = index + 1;
             let line = raw.strip_suffix('\r').unwrap_or(raw);
-            match directive(line) {
+            let parsed = directive(line);
+            if parsed.is_some() {
+                // Header values end up in every message and listing.
+                if let Some(character) = crate::terminal::first_control(line) {
+                    return Err(ScriptError::ControlCharacter {
+                        file: self.file.to_path_buf(),
+                        line: number,
+                        character,
+                    });
+                }
+            }
+            match parsed {
                 Some(d) if d.name == WARNING => self.body_line(&mut open, number, line)?,
                 Some(d) => {
                     if let Some(name) = SECTIONS.iter().find(|s| **s == d.name) {
@@ -686,5 +697,21 @@ ALTER TABLE \"users\" DROP COLUMN \"phone_number\";
             s.requires().collect::<Vec<_>>(),
             ["3f2a9c1d0b7e", "0a1b2c3d4e5f"]
         );
+    }
+
+    #[test]
+    fn control_characters_in_directives_are_refused_and_never_echoed() {
+        let error = err(
+            "-- forge:revision aaaaaaaaaaaa\n-- forge:message \u{1b}[2Jhidden\n-- forge:upgrade\n",
+        );
+        assert_eq!(
+            error,
+            "versions/x.sql:2: a `-- forge:` line contains the control character \\u{1b}; remove it (printed, it could rewrite what a terminal shows)"
+        );
+        assert!(!err("-- forge:revision \u{9b}31m\n-- forge:upgrade\n").contains('\u{9b}'));
+        // SQL may hold them (inside a string literal, say).
+        let s =
+            parse("-- forge:revision aaaaaaaaaaaa\n-- forge:upgrade\nSELECT E'\u{7}';\n").unwrap();
+        assert_eq!(s.upgrade.statements.len(), 1);
     }
 }

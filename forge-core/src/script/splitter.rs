@@ -57,6 +57,7 @@ pub fn split_statements(text: &str, first_line: usize) -> Result<Vec<Statement>,
         parens: Vec::new(),
         block: None,
         words: Vec::new(),
+        previous: Previous::Nothing,
     }
     .run()
 }
@@ -75,8 +76,20 @@ struct Splitter<'a> {
     parens: Vec<usize>,
     /// Nesting depth and opening line of a BEGIN ... END body.
     block: Option<(usize, usize)>,
-    /// The first words of the current statement, uppercased (enough to recognise a trigger).
+    /// The words of the current statement so far, uppercased (enough to recognise a trigger).
     words: Vec<String>,
+    /// The kind of the token before the current one.
+    previous: Previous,
+}
+
+/// What came right before a token: a trigger's `BEGIN` body follows a word
+/// (`FOR EACH ROW BEGIN`) or a `)` (`WHEN (...) BEGIN`), never punctuation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Previous {
+    Nothing,
+    Word,
+    CloseParen,
+    Other,
 }
 
 fn is_word_start(b: u8) -> bool {
@@ -110,7 +123,7 @@ impl Splitter<'_> {
                     if self.start.is_none() {
                         self.start = Some((self.pos, self.line));
                     }
-                    self.token()?;
+                    self.previous = self.token()?;
                     self.end = self.pos;
                 }
             }
@@ -137,11 +150,13 @@ impl Splitter<'_> {
             self.statements.push(Statement { sql, line });
         }
         self.words.clear();
+        self.previous = Previous::Nothing;
     }
 
+    /// PostgreSQL's lexer ends a `--` comment at a newline or a carriage return.
     fn skip_line_comment(&mut self) {
         while let Some(c) = self.peek(0) {
-            if c == b'\n' {
+            if c == b'\n' || c == b'\r' {
                 break;
             }
             self.pos += 1;
@@ -178,42 +193,37 @@ impl Splitter<'_> {
         })
     }
 
-    /// Consumes one token that starts at `pos` (not whitespace, not a comment).
-    fn token(&mut self) -> Result<(), SplitError> {
+    /// Consumes one token that starts at `pos` (not whitespace, not a comment)
+    /// and says what kind it was.
+    fn token(&mut self) -> Result<Previous, SplitError> {
         let c = self.bytes[self.pos];
         match c {
-            b'\'' => self.quoted(b'\'', false, SplitErrorKind::UnterminatedString),
+            b'\'' => self.quoted(b'\'', false, SplitErrorKind::UnterminatedString)?,
             b'E' | b'e' if self.peek(1) == Some(b'\'') => {
                 self.pos += 1;
-                self.quoted(b'\'', true, SplitErrorKind::UnterminatedEscapeString)
+                self.quoted(b'\'', true, SplitErrorKind::UnterminatedEscapeString)?
             }
-            b'"' => self.quoted(b'"', false, SplitErrorKind::UnterminatedIdentifier),
+            b'"' => self.quoted(b'"', false, SplitErrorKind::UnterminatedIdentifier)?,
             b'$' => match self.dollar_tag() {
-                Some(tag_len) => self.dollar_quoted(tag_len),
-                None => {
-                    self.pos += 1;
-                    Ok(())
-                }
+                Some(tag_len) => self.dollar_quoted(tag_len)?,
+                None => self.pos += 1,
             },
             b'(' => {
                 self.parens.push(self.line);
                 self.pos += 1;
-                Ok(())
             }
             b')' => {
                 self.parens.pop();
                 self.pos += 1;
-                Ok(())
+                return Ok(Previous::CloseParen);
             }
             c if is_word_start(c) => {
                 self.word();
-                Ok(())
+                return Ok(Previous::Word);
             }
-            _ => {
-                self.pos += 1;
-                Ok(())
-            }
+            _ => self.pos += 1,
         }
+        Ok(Previous::Other)
     }
 
     /// A quoted string or identifier; a doubled quote is an escaped quote, and in
@@ -302,13 +312,24 @@ impl Splitter<'_> {
             None => {
                 let previous = self.words.last().map(String::as_str);
                 let opens = (word == "ATOMIC" && previous == Some("BEGIN"))
-                    || (word == "BEGIN" && self.is_trigger());
+                    || (word == "BEGIN" && self.is_trigger() && self.body_may_start(previous));
                 if opens {
                     self.block = Some((1, self.line));
                 }
             }
         }
         self.words.push(word);
+    }
+
+    /// Whether a `BEGIN` here starts a trigger body rather than name a table,
+    /// column or trigger called `begin` (`ON begin`, `OF a, begin`, `TRIGGER
+    /// begin`, `ON public.begin`).
+    fn body_may_start(&self, previous_word: Option<&str>) -> bool {
+        match self.previous {
+            Previous::CloseParen => true,
+            Previous::Word => !matches!(previous_word, Some("ON" | "OF" | "TRIGGER")),
+            Previous::Nothing | Previous::Other => false,
+        }
     }
 
     /// `CREATE [TEMP] TRIGGER ... BEGIN ... END` (SQLite) has a statement list as its body.
@@ -564,5 +585,29 @@ mod tests {
             error("x\n'y").to_string(),
             "unterminated string literal: a ' is never closed (opened on line 2)"
         );
+    }
+
+    #[test]
+    fn a_table_column_or_trigger_named_begin_opens_no_body() {
+        for text in [
+            "CREATE TRIGGER t BEFORE INSERT ON begin FOR EACH ROW EXECUTE FUNCTION f(); SELECT 1",
+            "CREATE TRIGGER t AFTER UPDATE OF a, begin ON t EXECUTE FUNCTION f(); SELECT 1",
+            "CREATE TRIGGER t AFTER INSERT ON public.begin EXECUTE FUNCTION f(); SELECT 1",
+            "CREATE TRIGGER begin AFTER INSERT ON t EXECUTE FUNCTION f(); SELECT 1",
+            "CREATE TABLE begin (id int); SELECT 1",
+        ] {
+            assert_eq!(split_statements(text, 1).unwrap().len(), 2, "{text}");
+        }
+        let sqlite = "CREATE TRIGGER t AFTER INSERT ON a WHEN (new.x > 0) BEGIN\n  DELETE FROM c;\nEND;\nSELECT 1;";
+        assert_eq!(split_statements(sqlite, 1).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_carriage_return_ends_a_line_comment_as_for_postgresql() {
+        assert_eq!(
+            sqls("-- old mac line end\rCREATE TABLE t ();"),
+            ["CREATE TABLE t ()"]
+        );
+        assert_eq!(sqls("SELECT 1 -- why\r, 2;"), ["SELECT 1 -- why\r, 2"]);
     }
 }

@@ -1,9 +1,11 @@
 //! `verify`: checks a deployed database against what the project expects —
 //! connection, TLS, the schema and its owner, the application roles, the
-//! migration state and drift — as a list of OK / WARN / FAIL / SKIP lines.
+//! migration state, invalid indexes and drift — as a list of OK / WARN /
+//! FAIL / SKIP lines.
 //! Read-only: the session is set read-only before the first check.
 
 mod drift;
+mod indexes;
 mod migrations;
 mod roles;
 mod server;
@@ -117,7 +119,7 @@ pub async fn verify(url: &str, expect: &Expectations) -> Report {
     let mut connection = match server::connect(url, &mut checks).await {
         Some(connection) => connection,
         None => {
-            for name in ["tls", "schema", "roles", "migrations", "drift"] {
+            for name in ["tls", "schema", "roles", "migrations", "indexes", "drift"] {
                 checks.push(Check::new(name, Status::Skip, "no connection"));
             }
             return Report { checks };
@@ -128,6 +130,7 @@ pub async fn verify(url: &str, expect: &Expectations) -> Report {
     roles::roles(&mut connection, expect, &mut checks).await;
     if schema_exists {
         let pending = migrations::state(&mut connection, expect, &mut checks).await;
+        checks.push(indexes::indexes(&mut connection).await);
         checks.push(drift::drift(&mut connection, expect, pending).await);
     } else {
         checks.push(Check::new(
@@ -135,6 +138,7 @@ pub async fn verify(url: &str, expect: &Expectations) -> Report {
             Status::Skip,
             format!("schema `{}` does not exist", expect.schema),
         ));
+        checks.push(indexes::indexes(&mut connection).await);
         checks.push(Check::new(
             "drift",
             Status::Skip,
@@ -149,7 +153,7 @@ pub async fn verify(url: &str, expect: &Expectations) -> Report {
 /// a URL inside one is redacted anyway).
 fn describe(error: &sqlx::Error) -> String {
     match error {
-        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::Database(db) => crate::terminal::escape_controls(db.message()).into_owned(),
         other => crate::database::redact_text(&other.to_string()),
     }
 }

@@ -7,8 +7,9 @@
 //! - `FAKE_KUBECTL_CLUSTER=unreachable`: every command fails as with a dead API server.
 //! - `FAKE_KUBECTL_CONTEXTS=a,b`: the contexts that exist (default: any).
 //! - `FAKE_KUBECTL_PODS=ready|none|not-ready|/path/to/pods.json` (default ready).
-//! - `FAKE_KUBECTL_FORWARD=ok|exit|slow|die|hang` (default ok): `exit` fails at
-//!   once with a message on stderr, `slow` listens after `FAKE_KUBECTL_DELAY_MS`
+//! - `FAKE_KUBECTL_FORWARD=ok|exit|flood|slow|die|hang` (default ok): `exit`
+//!   fails at once with a message on stderr, `flood` fails at once after
+//!   logging the same error line many times (as a forward that retries does), `slow` listens after `FAKE_KUBECTL_DELAY_MS`
 //!   (default 1500), `die` exits when connection number
 //!   `FAKE_KUBECTL_DIE_AFTER` + 1 arrives (default 1: Forge's probe is the
 //!   first), `hang` never listens.
@@ -157,6 +158,12 @@ fn port_forward(args: &Args) {
     match mode.as_str() {
         "exit" => {
             fail("error: unable to forward port because pod is not running. Current status=Pending")
+        }
+        "flood" => {
+            for _ in 0..60 {
+                eprintln!("E0101 12:00:00.000000 portforward.go:413] an error occurred forwarding {local} -> {remote}: error forwarding port {remote} to pod, uid : failed to execute portforward in network namespace: connection refused");
+            }
+            fail("error: lost connection to pod")
         }
         "hang" => loop {
             thread::sleep(Duration::from_secs(3600));

@@ -77,31 +77,32 @@ pub async fn exec(
 pub(crate) fn migrator(config: &Config) -> Result<Migrator, Failure> {
     Ok(Migrator::from_directory(&config.migrations_dir())?
         .with_version_table(&config.migrations.version_table)
-        .with_schema(Some(&config.database.schema)))
+        .with_schema(Some(&config.database.schema))
+        .with_statement_timeout(config.migrations.statement_timeout.map(Duration::from_secs)))
 }
 
 /// A session on the configured database (search_path = the configured schema)
-/// and the options to open the dedicated lock session with.
+/// and the options that open another one (to read the truth back after a
+/// failure the session may not survive).
 pub(crate) struct Database {
     pub connection: PgConnection,
-    pub lock_options: PgConnectOptions,
+    pub options: PgConnectOptions,
 }
 
 impl Database {
     pub(crate) async fn connect(config: &Config) -> Result<Database, Failure> {
         let url = config.database_url()?;
-        let lock_options = database::parse_url(url)?.application_name(&runner::application_name());
+        let options = database::parse_url(url)?.application_name(&runner::application_name());
         let connection =
-            database::connect_with(url, lock_options.clone(), Some(&config.database.schema))
-                .await?;
+            database::connect_with(url, options.clone(), Some(&config.database.schema)).await?;
         Ok(Database {
             connection,
-            lock_options,
+            options,
         })
     }
 
     pub(crate) fn session(&mut self) -> runner::Session<'_> {
-        runner::Session::new(&mut self.connection, self.lock_options.clone())
+        runner::Session::new(&mut self.connection, self.options.clone())
     }
 
     pub(crate) async fn close(self) {
@@ -109,17 +110,26 @@ impl Database {
     }
 }
 
-/// The `--lock-timeout` of commands that take the migration lock.
+/// The `--lock-timeout` and `--statement-timeout` of commands that take the
+/// migration lock.
 #[derive(Debug, clap::Args)]
 pub struct LockArgs {
     /// Seconds to wait for another run's migration lock before giving up.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub lock_timeout: u64,
+    /// Seconds any one statement may take before it is cancelled (default:
+    /// [migrations] statement_timeout, else no limit).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub statement_timeout: Option<u64>,
 }
 
 impl LockArgs {
     pub(crate) fn apply(&self, migrator: Migrator) -> Migrator {
-        migrator.with_lock_timeout(Duration::from_secs(self.lock_timeout))
+        let migrator = migrator.with_lock_timeout(Duration::from_secs(self.lock_timeout));
+        match self.statement_timeout {
+            Some(seconds) => migrator.with_statement_timeout(Some(Duration::from_secs(seconds))),
+            None => migrator,
+        }
     }
 }
 

@@ -46,7 +46,7 @@ pub async fn exec(
         let current = if args.purge {
             Vec::new()
         } else {
-            offline_current(config, &migrator, &RevisionSpec::Heads, out).await?
+            offline_current(config, &migrator, &RevisionSpec::Heads, "stamp").await?
         };
         out.text(migrator.stamp_sql(&current, &specs, args.purge)?)?;
         return Ok(None);

@@ -47,7 +47,7 @@ pub async fn exec(
                 "--accept-changed records in the database; it cannot be combined with --sql",
             ));
         }
-        let current = offline_current(config, &migrator, &spec, out).await?;
+        let current = offline_current(config, &migrator, &spec, "upgrade").await?;
         out.text(migrator.upgrade_sql(&current, &spec)?)?;
         return Ok(None);
     }
@@ -82,29 +82,26 @@ pub async fn exec(
     Ok(None)
 }
 
-/// Where an offline script starts: a range's FROM needs no database; otherwise
-/// the database's heads when it is reachable, else base (said in the script).
+/// Where an offline script starts: a range's FROM needs no database;
+/// otherwise the database's heads — and an unreachable database is an error,
+/// never a silent start from base (the script says where it starts).
 pub(crate) async fn offline_current(
     config: &Config,
     migrator: &Migrator,
     spec: &RevisionSpec,
-    out: &mut Output<'_>,
+    what: &str,
 ) -> Result<Vec<String>, Failure> {
     if matches!(spec, RevisionSpec::Range { .. }) {
         return Ok(Vec::new());
     }
-    match Database::connect(config).await {
-        Ok(mut db) => {
-            let heads = migrator.bookkeeping().heads(&mut db.connection).await;
-            db.close().await;
-            Ok(heads?)
-        }
-        Err(failure) => {
-            out.line(format!(
-                "-- the database is not reachable ({}); the script starts from base",
-                failure.message()
-            ))?;
-            Ok(Vec::new())
-        }
-    }
+    let mut db = Database::connect(config).await.map_err(|f| {
+        Failure::error(format!(
+            "{what} --sql starts from the database's current revision, and {}",
+            f.message()
+        ))
+        .with_hint("give the start explicitly with a range, which needs no database: e.g. `migrate upgrade base:heads --sql`")
+    })?;
+    let heads = migrator.bookkeeping().heads(&mut db.connection).await;
+    db.close().await;
+    Ok(heads?)
 }
