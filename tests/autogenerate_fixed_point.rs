@@ -4,14 +4,14 @@
 //! expect exactly what introspection read at A. Each case runs in its own
 //! PostgreSQL schema of one database per test.
 
-use forge::autogenerate::{changes, revision_bodies, RevisionBody};
-use forge::database;
-use forge::introspect::postgres::introspect;
 use forge::model::{
     naming, CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Identity, Index,
     IndexKey, PrimaryKey, ReferentialAction, Schema, Table, UniqueConstraint,
 };
-use forge::script::split_statements;
+use forge_core::autogenerate::{changes, revision_bodies, RevisionBody};
+use forge_core::database;
+use forge_core::introspect::postgres::introspect;
+use forge_core::script::split_statements;
 use forge_tests::TestDatabase;
 use sqlx::{Connection, PgConnection};
 

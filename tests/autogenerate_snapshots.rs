@@ -2,13 +2,13 @@
 //! changes, both sections, warnings included (reviewed snapshots in
 //! tests/snapshots/).
 
-use forge::autogenerate::revision_bodies;
-use forge::diff::diff;
 use forge::model::{
     naming, CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Index, IndexKey, PrimaryKey,
     ReferentialAction, Schema, Table, UniqueConstraint,
 };
 use forge::registry;
+use forge_core::autogenerate::revision_bodies;
+use forge_core::diff::diff;
 use shop as _;
 
 /// The revision bodies as the file would show them.

@@ -4,19 +4,19 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use forge::introspect::postgres::{self, introspect, introspect_with, QUERY_COUNT};
-use forge::introspect::{IntrospectError, IntrospectOptions, Introspector};
 use forge::model::{
     CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Identity, Index,
     IndexKey, PrimaryKey, ReferentialAction, Schema, Table, UniqueConstraint,
 };
+use forge_core::introspect::postgres::{self, introspect, introspect_with, QUERY_COUNT};
+use forge_core::introspect::{IntrospectError, IntrospectOptions, Introspector};
 use forge_tests::TestDatabase;
 use sqlx::PgConnection;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 async fn connect(db: &TestDatabase, schema: &str) -> PgConnection {
-    forge::database::connect(&db.url, Some(schema))
+    forge_core::database::connect(&db.url, Some(schema))
         .await
         .expect("connect to the test database")
 }
@@ -721,7 +721,7 @@ async fn statements_for_one_introspection(db: &TestDatabase) -> (usize, usize) {
         .port(proxy.port)
         .host("127.0.0.1")
         .ssl_mode(sqlx::postgres::PgSslMode::Disable);
-    let mut conn = forge::database::connect_with("proxy", options, Some("public"))
+    let mut conn = forge_core::database::connect_with("proxy", options, Some("public"))
         .await
         .unwrap();
     let before = proxy.count();

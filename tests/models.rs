@@ -151,7 +151,7 @@ fn schema_dump_json_is_the_registry_schema() {
 async fn the_example_schema_created_in_postgres_reads_back_identical() {
     let db = forge_tests::TestDatabase::create().await;
     let desired = forge::registry::schema().unwrap();
-    db.execute(&forge::render::postgres::schema_ddl(&desired))
+    db.execute(&forge_core::render::postgres::schema_ddl(&desired))
         .await;
 
     let columns: Vec<(String, String, String)> = sqlx::query_as(
@@ -177,7 +177,7 @@ async fn the_example_schema_created_in_postgres_reads_back_identical() {
     assert_eq!(columns, expected);
 
     let mut connection = db.pool.acquire().await.unwrap();
-    let live = forge::introspect::postgres::introspect(&mut connection, "public")
+    let live = forge_core::introspect::postgres::introspect(&mut connection, "public")
         .await
         .unwrap();
     assert_eq!(

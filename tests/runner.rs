@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use std::time::Duration;
 
-use forge::graph::RevisionSpec;
-use forge::runner::{LockHolder, Migrator, Progress, RunnerError, Session, UpgradeOptions};
+use forge_core::graph::RevisionSpec;
+use forge_core::runner::{LockHolder, Migrator, Progress, RunnerError, Session, UpgradeOptions};
 use forge_tests::TestDatabase;
 use sqlx::Connection;
 
