@@ -230,6 +230,15 @@ impl Snapshots {
         self.by_revision.is_empty()
     }
 
+    /// The schema all of `revisions` recorded, when each has a snapshot and they
+    /// agree: what a revision that changes nothing (a hand-written template, a
+    /// merge) carries forward.
+    pub fn agreed(&self, revisions: &[String]) -> Option<&Schema> {
+        let mut schemas = revisions.iter().map(|r| self.get(r).map(|s| &s.schema));
+        let first = schemas.next()??;
+        schemas.all(|s| s == Some(first)).then_some(first)
+    }
+
     /// Every snapshot belongs to a revision of `graph`: one left behind by a
     /// deleted migration would otherwise go unnoticed.
     pub fn check_against(&self, graph: &RevisionGraph) -> Result<(), SnapshotError> {
@@ -404,6 +413,33 @@ mod tests {
             different.at_heads(&graph),
             Err(SnapshotError::DivergingHeads { heads }) if heads == ["bbbbbbbbbbbb", "cccccccccccc"]
         ));
+    }
+
+    #[test]
+    fn a_revision_that_changes_nothing_carries_what_its_parents_agree_on() {
+        let at = |id: &str, columns: &[&str]| {
+            Snapshot::new(id, schema(columns), Path::new(&format!("v/{id}.sql")))
+        };
+        let snapshots = Snapshots::from_snapshots(vec![
+            at("aaaaaaaaaaaa", &["id"]),
+            at("bbbbbbbbbbbb", &["id"]),
+            at("cccccccccccc", &["id", "email"]),
+        ])
+        .unwrap();
+        let ids = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            snapshots.agreed(&ids(&["aaaaaaaaaaaa", "bbbbbbbbbbbb"])),
+            Some(&schema(&["id"]))
+        );
+        assert_eq!(
+            snapshots.agreed(&ids(&["aaaaaaaaaaaa", "cccccccccccc"])),
+            None
+        );
+        assert_eq!(
+            snapshots.agreed(&ids(&["aaaaaaaaaaaa", "dddddddddddd"])),
+            None
+        );
+        assert_eq!(snapshots.agreed(&[]), None);
     }
 
     #[test]

@@ -24,58 +24,27 @@ use super::database::server_url;
 /// is defined twice, every foreign key points at a registered table and
 /// column, and PostgreSQL can store what the models say. Returns the schema
 /// the models describe.
+#[track_caller]
 pub fn assert_models_valid() -> Schema {
-    let schema = registry::schema().unwrap_or_else(|e| panic!("the models are not valid: {e}"));
-    if let Err(e) = autogenerate::validate(&schema) {
-        panic!("the models are not valid: {e}");
-    }
-    schema
+    check_models().unwrap_or_else(|message| panic!("{message}"))
 }
 
 /// The models equal the snapshot the migrations' heads recorded when they were
 /// written — no database needed. Fails when a model changed and no revision
 /// was written for it (Django's `makemigrations --check`).
+#[track_caller]
 pub fn assert_models_match_snapshot(migrations: &EmbeddedMigrations) {
-    let models = assert_models_valid();
-    let migrator = migrator(migrations);
-    let snapshots = migrations.snapshots().unwrap_or_else(|e| panic!("{e}"));
-    let recorded = snapshots
-        .at_heads(migrator.graph())
-        .unwrap_or_else(|e| panic!("{e}; `migrate check --scratch --record-snapshot` records it once the migrations are shown to build the models"));
-    let changes = diff(&models, &recorded.schema);
-    if !changes.is_empty() {
-        panic!(
-            "{}",
-            mismatch(
-                &format!(
-                    "the models changed since revision {} recorded them ({}), and no revision was written for the change",
-                    recorded.revision,
-                    recorded.path.display()
-                ),
-                &changes
-            )
-        );
+    if let Err(message) = check_snapshot(migrations) {
+        panic!("{message}");
     }
 }
 
 /// The migration files build exactly the schema the models describe: applied
 /// in order to a scratch database on the test server, read back, compared.
+#[track_caller]
 pub fn assert_models_match_migrations(migrations: &EmbeddedMigrations) {
-    let models = assert_models_valid();
-    let migrator = migrator(migrations);
-    let server = server_url();
-    let changes = block_on(scratch::changes_against_migrations(
-        migrator, &server, &models,
-    ))
-    .unwrap_or_else(|e| panic!("{e}"));
-    if !changes.is_empty() {
-        panic!(
-            "{}",
-            mismatch(
-                "the migrations do not build the schema the models describe",
-                &changes
-            )
-        );
+    if let Err(message) = check_migrations(migrations) {
+        panic!("{message}");
     }
 }
 
@@ -88,20 +57,68 @@ pub fn assert_models_match_migrations(migrations: &EmbeddedMigrations) {
 /// Revisions applied while the history has several open branches are reverted
 /// and compared together with the rest of their stretch (a single downgrade
 /// target cannot name the state in between).
+#[track_caller]
 pub fn assert_reversible(migrations: &EmbeddedMigrations) {
-    let migrator = migrator(migrations);
+    if let Err(message) = check_reversible(migrations) {
+        panic!("{message}");
+    }
+}
+
+fn check_models() -> Result<Schema, String> {
+    let schema = registry::schema().map_err(|e| format!("the models are not valid: {e}"))?;
+    autogenerate::validate(&schema).map_err(|e| format!("the models are not valid: {e}"))?;
+    Ok(schema)
+}
+
+fn check_snapshot(migrations: &EmbeddedMigrations) -> Result<(), String> {
+    let models = check_models()?;
+    let migrator = migrations.migrator().map_err(|e| e.to_string())?;
+    let snapshots = migrations.snapshots().map_err(|e| e.to_string())?;
+    let recorded = snapshots.at_heads(migrator.graph()).map_err(|e| {
+        format!("{e}; `migrate check --scratch --record-snapshot` records it once the migrations are shown to build the models")
+    })?;
+    let changes = diff(&models, &recorded.schema);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    Err(mismatch(
+        &format!(
+            "the models changed since revision {} recorded them ({}), and no revision was written for the change",
+            recorded.revision,
+            recorded.path.display()
+        ),
+        &changes,
+    ))
+}
+
+fn check_migrations(migrations: &EmbeddedMigrations) -> Result<(), String> {
+    let models = check_models()?;
+    let migrator = migrations.migrator().map_err(|e| e.to_string())?;
     let server = server_url();
-    let outcome = block_on(async {
+    let changes = block_on(scratch::changes_against_migrations(
+        migrator, &server, &models,
+    ))
+    .map_err(|e| e.to_string())?;
+    if changes.is_empty() {
+        return Ok(());
+    }
+    Err(mismatch(
+        "the migrations do not build the schema the models describe",
+        &changes,
+    ))
+}
+
+fn check_reversible(migrations: &EmbeddedMigrations) -> Result<(), String> {
+    let migrator = migrations.migrator().map_err(|e| e.to_string())?;
+    let server = server_url();
+    block_on(async {
         let scratch = ScratchDatabase::create(&server, "forge_test")
             .await
             .map_err(|e| e.to_string())?;
         let result = walk_up_and_down(migrator, &scratch).await;
         scratch.drop_now().await;
         result
-    });
-    if let Err(message) = outcome {
-        panic!("{message}");
-    }
+    })
 }
 
 async fn walk_up_and_down(migrator: &Migrator, scratch: &ScratchDatabase) -> Result<(), String> {
@@ -208,10 +225,6 @@ fn describe(graph: &RevisionGraph, revisions: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", then ")
-}
-
-fn migrator(migrations: &EmbeddedMigrations) -> &Migrator {
-    migrations.migrator().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Each difference, and the SQL of a revision that would close them.

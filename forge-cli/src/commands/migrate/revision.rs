@@ -9,6 +9,7 @@ use clap::Args;
 use forge_core::autogenerate::{self, RevisionBody};
 use forge_core::graph::{RevisionGraph, RevisionSpec};
 use forge_core::script::{new_revision_id, NewRevision, ScriptDirectory};
+use forge_core::snapshot::{Snapshot, Snapshots};
 use forge_core::{database, registry, runner};
 
 use crate::config::Config;
@@ -65,11 +66,13 @@ pub async fn exec(
         ..NewRevision::default()
     };
     if args.no_autogenerate {
+        let parents = template.parents.clone();
         let (path, id) = write(&dir, template)?;
         out.line(format!(
             "Generated {} (revision {id}, empty: write its SQL by hand)",
             shown(config, &path)
         ))?;
+        carry_snapshot(config, &parents, &id, &path, out)?;
         return Ok(None);
     }
 
@@ -101,6 +104,7 @@ pub async fn exec(
 
     // Usually one file; two when enum values must be committed before use.
     let mut parents = template.parents.clone();
+    let mut last = None;
     for (
         i,
         RevisionBody {
@@ -147,9 +151,41 @@ pub async fn exec(
                 if warnings == 1 { " is" } else { "s are" }
             ))?;
         }
+        last = Some((path, id.clone()));
         parents = vec![id];
     }
+    // The last file brings the database to the models: it records them.
+    if let Some((path, id)) = last {
+        record_snapshot(config, Snapshot::new(id, desired, &path), out)?;
+    }
     Ok(None)
+}
+
+/// Writes the models a revision was generated against beside its file.
+fn record_snapshot(config: &Config, snapshot: Snapshot, out: &mut Output<'_>) -> CommandResult<()> {
+    snapshot.write()?;
+    out.line(format!(
+        "  models recorded in {} (commit it with the migration)",
+        shown(config, &snapshot.path)
+    ))
+}
+
+/// A revision that changes nothing by itself (a template to fill by hand, a
+/// merge) records what its parents recorded, when they agree; a hand-written
+/// change is recorded once shown to build the models (`migrate check
+/// --record-snapshot`).
+fn carry_snapshot(
+    config: &Config,
+    parents: &[String],
+    id: &str,
+    path: &Path,
+    out: &mut Output<'_>,
+) -> CommandResult<()> {
+    let snapshots = Snapshots::load(&config.migrations_dir())?;
+    match snapshots.agreed(parents) {
+        Some(schema) => record_snapshot(config, Snapshot::new(id, schema.clone(), path), out),
+        None => Ok(()),
+    }
 }
 
 /// Writes a merge revision (no SQL) whose parents are `revisions`, or every
@@ -193,6 +229,7 @@ pub fn write_merge(
         shown(config, &path),
         parents.join(", ")
     ))?;
+    carry_snapshot(config, &parents, &id, &path, out)?;
     Ok(path)
 }
 
