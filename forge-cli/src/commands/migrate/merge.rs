@@ -66,5 +66,6 @@ pub async fn exec(
         path.display(),
         parents.join(", ")
     ))?;
+    super::revision::carry_snapshot(config, &parents, &revision, &path, out)?;
     Ok(None)
 }

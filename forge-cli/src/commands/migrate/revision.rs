@@ -174,7 +174,7 @@ fn record_snapshot(config: &Config, snapshot: Snapshot, out: &mut Output<'_>) ->
 /// merge) records what its parents recorded, when they agree; a hand-written
 /// change is recorded once shown to build the models (`migrate check
 /// --record-snapshot`).
-fn carry_snapshot(
+pub(crate) fn carry_snapshot(
     config: &Config,
     parents: &[String],
     id: &str,
