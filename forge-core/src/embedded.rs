@@ -17,7 +17,7 @@ use crate::settings;
 use crate::snapshot::{Snapshot, SnapshotError, Snapshots};
 
 /// What can keep embedded migrations from running.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 pub enum EmbedError {
     /// The folder changed after the binary was compiled (the crate was not
     /// rebuilt: a new file does not make cargo rebuild without a build script).
@@ -44,6 +44,14 @@ pub enum EmbedError {
 
     #[error(transparent)]
     Run(#[from] RunnerError),
+}
+
+/// The sentence, not the fields: an app's `main` that returns this error (the
+/// README's does) prints its Debug form.
+impl std::fmt::Debug for EmbedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 fn describe_stale(added: &[String], removed: &[String]) -> String {
