@@ -66,14 +66,21 @@ pub use forge_macros::migrations;
 /// Running migrations from the app: the migrations [`migrations!`] embeds,
 /// applied on the app's own pool with the CLI's settings, session and lock.
 ///
-/// ```no_run
-/// # #[cfg(any())] static MIGRATIONS: forge::migrate::EmbeddedMigrations = forge::migrations!("migrations/versions");
-/// # static MIGRATIONS: forge::migrate::EmbeddedMigrations = forge::migrate::EmbeddedMigrations::__new("", &[], &[], forge::migrate::Settings::DEFAULT);
-/// # async fn start() -> Result<(), Box<dyn std::error::Error>> {
-/// let pool = forge::sqlx::PgPool::connect(&std::env::var("DATABASE_URL")?).await?;
-/// let applied = MIGRATIONS.upgrade(&pool).await?;
-/// println!("{} migration(s) applied", applied.len());
-/// # Ok(()) }
+/// ```
+/// // This repository's own folder (the path is relative to the crate's Cargo.toml).
+/// static MIGRATIONS: forge::migrate::EmbeddedMigrations =
+///     forge::migrations!("migrations/versions");
+///
+/// let graph = MIGRATIONS.migrator().unwrap().graph();
+/// assert_eq!(graph.heads(), ["0c9e8ae119d8"]);
+/// assert_eq!(MIGRATIONS.settings().version_table, "forge_version");
+///
+/// async fn start() -> Result<(), Box<dyn std::error::Error>> {
+///     let pool = forge::sqlx::PgPool::connect(&std::env::var("DATABASE_URL")?).await?;
+///     let applied = MIGRATIONS.upgrade(&pool).await?;
+///     println!("{} migration(s) applied", applied.len());
+///     Ok(())
+/// }
 /// ```
 #[cfg(feature = "postgres")]
 pub mod migrate {

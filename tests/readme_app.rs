@@ -199,7 +199,7 @@ async fn the_readme_app_builds_migrates_itself_tests_its_schema_and_tracks_its_m
     let authoring = TestDatabase::create().await;
     let revision = run(
         &cli,
-        &dir,
+        dir,
         &authoring.url,
         &["migrate", "revision", "initial"],
     );
@@ -219,7 +219,7 @@ async fn the_readme_app_builds_migrates_itself_tests_its_schema_and_tracks_its_m
         added.stderr
     );
     let production = TestDatabase::create().await;
-    let start = run(&app, &dir, &production.url, &[]);
+    let start = run(&app, dir, &production.url, &[]);
     assert!(start.status.success(), "{}", text(&start));
     assert_eq!(
         tables(&production).await,
@@ -316,7 +316,7 @@ async fn tracks_and_validates_the_folder(dir: &Path) {
         "editing forge.toml rebuilds"
     );
     let db = TestDatabase::create().await;
-    let start = run(&workspace().join("target/debug/my_app"), &dir, &db.url, &[]);
+    let start = run(&workspace().join("target/debug/my_app"), dir, &db.url, &[]);
     assert!(start.status.success(), "{}", text(&start));
     assert_eq!(
         tables(&db).await,
@@ -336,7 +336,7 @@ async fn tracks_and_validates_the_folder(dir: &Path) {
         !built_scope(dir, Scope::Everything).recompiled,
         "without build.rs a new file goes unnoticed by cargo"
     );
-    let stale = run(&workspace().join("target/debug/my_app"), &dir, &db.url, &[]);
+    let stale = run(&workspace().join("target/debug/my_app"), dir, &db.url, &[]);
     assert!(!stale.status.success());
     assert!(
         text(&stale).contains("this binary embeds ")

@@ -3,6 +3,10 @@
 //! the configured schema), recorded in the same tables and serialized by the
 //! same lock as the CLI's runs.
 
+// Errors carry the runner's (revision, file, line, the server's words); they
+// are the cold path, so their size does not matter (as in the runner).
+#![allow(clippy::result_large_err)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -3,6 +3,10 @@
 //! in one to compare what they produce with the models, with no deployed
 //! database involved (`migrate check --scratch`, `forge::testing`).
 
+// Errors carry the runner's (revision, file, line, the server's words); they
+// are the cold path, so their size does not matter (as in the runner).
+#![allow(clippy::result_large_err)]
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::postgres::PgConnectOptions;

@@ -268,7 +268,10 @@ fn line_in(sources: &[Source], revision: &str, directive: &str, value: Option<&s
 
 fn directive_line(text: &str, directive: &str, value: Option<&str>) -> usize {
     directive_values(text, directive)
-        .find(|(_, values)| value.map_or(true, |v| values.split_whitespace().any(|w| w == v)))
+        .find(|(_, values)| match value {
+            None => true,
+            Some(v) => values.split_whitespace().any(|w| w == v),
+        })
         .map_or(1, |(line, _)| line)
 }
 
