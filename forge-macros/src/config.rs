@@ -9,6 +9,7 @@ use forge_core::settings;
 use serde::Deserialize;
 
 /// The settings found, and the file they came from.
+#[derive(Debug)]
 pub struct Config {
     pub file: Option<PathBuf>,
     pub schema: String,
@@ -77,4 +78,45 @@ pub fn load(start: &Path) -> Result<Config, String> {
             .unwrap_or_else(|| settings::DEFAULT_VERSION_TABLE.to_string()),
         file: Some(path),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("forge-macros-config-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("crates/app")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_nearest_forge_toml_above_the_crate_gives_the_settings() {
+        let root = temp_dir("nearest");
+        std::fs::write(
+            root.join("forge.toml"),
+            "[database]\nurl = \"ignored here\"\nschema = \"shop\"\n\n[migrations]\ndir = \"db/versions\"\nversion_table = \"shop_version\"\n\n[k8s]\nnamespace = \"the CLI's business\"\n",
+        )
+        .unwrap();
+        let config = load(&root.join("crates/app")).unwrap();
+        assert_eq!(config.file, Some(root.join("forge.toml")));
+        assert_eq!(config.schema, "shop");
+        assert_eq!(config.version_table, "shop_version");
+        assert_eq!(config.migrations_dir, Some(root.join("db/versions")));
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn a_broken_forge_toml_names_its_line() {
+        let root = temp_dir("broken");
+        std::fs::write(root.join("forge.toml"), "[database]\nschema = 42\n").unwrap();
+        let err = load(&root.join("crates/app")).unwrap_err();
+        assert!(
+            err.starts_with(&format!("{}:2: ", root.join("forge.toml").display())),
+            "{err}"
+        );
+        std::fs::remove_dir_all(root).unwrap();
+    }
 }

@@ -365,6 +365,35 @@ mod tests {
         locate_graph_error(&error, sources)
     }
 
+    fn config(migrations_dir: Option<&str>) -> Config {
+        Config {
+            file: None,
+            schema: "public".into(),
+            version_table: "forge_version".into(),
+            migrations_dir: migrations_dir.map(PathBuf::from),
+        }
+    }
+
+    #[test]
+    fn the_folder_is_the_argument_else_forge_tomls_else_the_default() {
+        let crate_dir = Path::new("/nonexistent/app");
+        let (dir, shown) = folder(crate_dir, Some("../db/versions"), &config(Some("/x/y")));
+        assert_eq!(dir, Path::new("/nonexistent/app/../db/versions"));
+        assert_eq!(shown, Path::new("../db/versions"));
+
+        let (dir, shown) = folder(
+            crate_dir,
+            None,
+            &config(Some("/nonexistent/app/sql/versions")),
+        );
+        assert_eq!(dir, Path::new("/nonexistent/app/sql/versions"));
+        assert_eq!(shown, Path::new("sql/versions"));
+
+        let (dir, shown) = folder(crate_dir, None, &config(None));
+        assert_eq!(dir, Path::new("/nonexistent/app/migrations/versions"));
+        assert_eq!(shown, Path::new("migrations/versions"));
+    }
+
     #[test]
     fn every_broken_file_is_reported_with_its_line() {
         let sources = [

@@ -58,7 +58,10 @@ fn main() {
     println!("checkout: {}", checkout.display());
     for case in cases {
         if case.binary && !checkout.join("forge-macros").is_dir() {
-            println!("{}: not measured (this checkout has no `cli` feature)", case.name);
+            println!(
+                "{}: not measured (this checkout has no `cli` feature)",
+                case.name
+            );
             continue;
         }
         let dir = std::env::temp_dir().join(format!("forge-app-cost-{}", std::process::id()));
@@ -80,7 +83,14 @@ fn main() {
         std::fs::copy(checkout.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
 
         let tree = Command::new("cargo")
-            .args(["tree", "--offline", "-e", "normal,build", "--prefix", "none"])
+            .args([
+                "tree",
+                "--offline",
+                "-e",
+                "normal,build",
+                "--prefix",
+                "none",
+            ])
             .current_dir(&dir)
             .output()
             .unwrap();
