@@ -268,11 +268,11 @@ pub async fn exec(
     if report.ok {
         return Ok(None);
     }
-    let causes: Vec<&str> = report.problems.iter().map(|p| p.cause.name()).collect();
+    let messages: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
     Err(Failure::problem(format!(
-        "migrate check found {} ({})",
+        "migrate check found {}: {}",
         count(report.problems.len(), "problem"),
-        causes.join(", ")
+        messages.join("; ")
     ))
     .with_hint(if args.verbose || args.json {
         "each problem above says what to do"
@@ -328,8 +328,13 @@ fn status_problems(status: &Status) -> Vec<Problem> {
             Problem::new(
                 Cause::Pending,
                 format!(
-                    "{} not applied ({})",
+                    "{} {} not applied ({})",
                     count(status.pending.len(), "migration"),
+                    if status.pending.len() == 1 {
+                        "is"
+                    } else {
+                        "are"
+                    },
                     status.pending.join(", ")
                 ),
             )
