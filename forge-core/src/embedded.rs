@@ -299,7 +299,7 @@ impl MigrationSession {
 }
 
 /// The options as a URL without a password, for messages.
-fn describe(options: &PgConnectOptions) -> String {
+pub(crate) fn describe(options: &PgConnectOptions) -> String {
     format!(
         "postgres://{}@{}:{}/{}",
         options.get_username(),

@@ -15,7 +15,7 @@ use sqlx::{Connection, Executor, PgConnection};
 use crate::autogenerate::{self, AutogenerateError};
 use crate::database::{self, quote_identifier, ConnectError};
 use crate::diff::Change;
-use crate::embedded::MigrationSession;
+use crate::embedded::{describe, MigrationSession};
 use crate::graph::RevisionSpec;
 use crate::model::Schema;
 use crate::runner::{Migrator, RunnerError, UpgradeOptions};
@@ -110,7 +110,7 @@ impl ScratchDatabase {
     /// Creates `schema` unless it exists (a fresh database has only `public`).
     pub async fn ensure_schema(&self, schema: &str) -> Result<(), ScratchError> {
         let mut connection =
-            database::connect_with(&self.shown(), self.options.clone(), None).await?;
+            database::connect_with(&describe(&self.options), self.options.clone(), None).await?;
         let result = connection
             .execute(format!("CREATE SCHEMA IF NOT EXISTS {}", quote_identifier(schema)).as_str())
             .await;
@@ -128,16 +128,6 @@ impl ScratchDatabase {
     pub async fn drop_now(mut self) {
         self.dropped = true;
         drop_database(&self.admin, &self.name).await;
-    }
-
-    fn shown(&self) -> String {
-        format!(
-            "postgres://{}@{}:{}/{}",
-            self.options.get_username(),
-            self.options.get_host(),
-            self.options.get_port(),
-            self.name
-        )
     }
 }
 
