@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use forge::script::MigrationScript;
+use forge_core::script::MigrationScript;
 use forge_tests::{Project, TestDatabase};
 use sqlx::Connection;
 

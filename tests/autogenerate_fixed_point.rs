@@ -9,17 +9,17 @@
 //! can write: types come both through `#[derive(EntityTable)]`'s `sql_type`
 //! (parsed at compile time) and as verbatim types (settled by the server).
 
-use forge::autogenerate::{changes, revision_bodies, RevisionBody};
-use forge::database;
-use forge::introspect::postgres::introspect_with;
-use forge::introspect::IntrospectOptions;
 use forge::model::{
     naming, CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Identity, Index,
     IndexKey, MatchType, NullsOrder, PrimaryKey, ReferentialAction, Schema, Sequence, Table,
     UniqueConstraint,
 };
-use forge::script::split_statements;
 use forge::EntityTable;
+use forge_core::autogenerate::{changes, revision_bodies, RevisionBody};
+use forge_core::database;
+use forge_core::introspect::postgres::introspect_with;
+use forge_core::introspect::IntrospectOptions;
+use forge_core::script::split_statements;
 use forge_tests::TestDatabase;
 use sqlx::{Connection, PgConnection};
 

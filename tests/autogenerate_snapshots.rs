@@ -2,14 +2,14 @@
 //! changes, both sections, warnings included (reviewed snapshots in
 //! tests/snapshots/).
 
-use forge::autogenerate::revision_bodies;
-use forge::diff::diff;
 use forge::model::{
     naming, CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Identity, Index,
     IndexKey, MatchType, NullsOrder, PrimaryKey, ReferentialAction, Schema, Sequence, Table,
     UniqueConstraint,
 };
 use forge::registry;
+use forge_core::autogenerate::revision_bodies;
+use forge_core::diff::diff;
 use shop as _;
 
 /// The revision bodies as the file would show them.

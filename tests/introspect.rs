@@ -4,19 +4,19 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use forge::introspect::postgres::{self, introspect, introspect_with, QUERY_COUNT};
-use forge::introspect::{IntrospectError, IntrospectOptions, Introspector};
 use forge::model::{
     CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Identity, Index,
     IndexKey, PrimaryKey, ReferentialAction, Schema, Sequence, Table, UniqueConstraint,
 };
+use forge_core::introspect::postgres::{self, introspect, introspect_with, QUERY_COUNT};
+use forge_core::introspect::{IntrospectError, IntrospectOptions, Introspector};
 use forge_tests::TestDatabase;
 use sqlx::PgConnection;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 async fn connect(db: &TestDatabase, schema: &str) -> PgConnection {
-    forge::database::connect(&db.url, Some(schema))
+    forge_core::database::connect(&db.url, Some(schema))
         .await
         .expect("connect to the test database")
 }
@@ -594,7 +594,7 @@ async fn model_defaults_settle_against_what_postgresql_prints() {
         .unwrap();
     accounts.checks[0].expression = "balance >= 0".into();
     accounts.checks[1].expression = "char_length(code) BETWEEN 2 AND 8 AND region <> ''".into();
-    let changes = forge::autogenerate::compare(&mut conn, "public", &options, &desired)
+    let changes = forge_core::autogenerate::compare(&mut conn, "public", &options, &desired)
         .await
         .unwrap();
     assert!(changes.is_empty(), "{changes:#?}");
@@ -610,7 +610,7 @@ async fn model_defaults_settle_against_what_postgresql_prints() {
         .find(|c| c.name == "status")
         .unwrap()
         .default = Some("'Active'".into());
-    let changes = forge::autogenerate::compare(&mut conn, "public", &options, &desired)
+    let changes = forge_core::autogenerate::compare(&mut conn, "public", &options, &desired)
         .await
         .unwrap();
     assert_eq!(
@@ -743,7 +743,7 @@ async fn statements_for_one_introspection(db: &TestDatabase) -> (usize, usize) {
         .port(proxy.port)
         .host("127.0.0.1")
         .ssl_mode(sqlx::postgres::PgSslMode::Disable);
-    let mut conn = forge::database::connect_with("proxy", options, Some("public"))
+    let mut conn = forge_core::database::connect_with("proxy", options, Some("public"))
         .await
         .unwrap();
     let before = proxy.count();
@@ -805,7 +805,7 @@ async fn introspecting_twice_gives_the_same_model() {
 /// The error autogenerate's comparison of `desired` with the database gives.
 async fn comparison_error(db: &TestDatabase, desired: &Schema) -> String {
     let mut conn = connect(db, "public").await;
-    forge::autogenerate::compare(&mut conn, "public", &IntrospectOptions::default(), desired)
+    forge_core::autogenerate::compare(&mut conn, "public", &IntrospectOptions::default(), desired)
         .await
         .unwrap_err()
         .to_string()

@@ -1515,7 +1515,7 @@ async fn the_embedded_runner_and_the_cli_take_the_same_lock() {
     );
     let text = std::fs::read_to_string(project.versions_dir().join("1_a.sql")).unwrap();
     // The app's migrator, as an app builds it: no schema named.
-    let migrator = forge::runner::Migrator::from_sources(&[("1_a.sql", text.as_str())])
+    let migrator = forge_core::runner::Migrator::from_sources(&[("1_a.sql", text.as_str())])
         .unwrap()
         .with_lock_timeout(Duration::from_millis(500));
     // The CLI migrates; the app's startup run finds the lock taken.

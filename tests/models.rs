@@ -153,7 +153,7 @@ fn schema_dump_json_is_the_registry_schema() {
 async fn the_example_schema_created_in_postgres_reads_back_identical() {
     let db = forge_tests::TestDatabase::create().await;
     let desired = forge::registry::schema().unwrap();
-    db.execute(&forge::render::postgres::schema_ddl(&desired))
+    db.execute(&forge_core::render::postgres::schema_ddl(&desired))
         .await;
 
     let columns: Vec<(String, String, String)> = sqlx::query_as(
@@ -178,13 +178,13 @@ async fn the_example_schema_created_in_postgres_reads_back_identical() {
         .collect();
     assert_eq!(columns, expected);
 
-    let mut connection = forge::database::connect(&db.url, Some("public"))
+    let mut connection = forge_core::database::connect(&db.url, Some("public"))
         .await
         .unwrap();
-    let changes = forge::autogenerate::compare(
+    let changes = forge_core::autogenerate::compare(
         &mut connection,
         "public",
-        &forge::introspect::IntrospectOptions::default(),
+        &forge_core::introspect::IntrospectOptions::default(),
         &desired,
     )
     .await
@@ -194,7 +194,7 @@ async fn the_example_schema_created_in_postgres_reads_back_identical() {
         "introspection of the created schema differs from the models: {changes:#?}"
     );
     // Everything but the expressions reads back as the models say them.
-    let live = forge::introspect::postgres::introspect(&mut connection, "public")
+    let live = forge_core::introspect::postgres::introspect(&mut connection, "public")
         .await
         .unwrap();
     let names = |s: &forge::model::Schema| -> Vec<String> {

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use std::time::Duration;
 
-use forge::graph::RevisionSpec;
-use forge::runner::{LockHolder, Migrator, Progress, RunnerError, Session, UpgradeOptions};
+use forge_core::graph::RevisionSpec;
+use forge_core::runner::{LockHolder, Migrator, Progress, RunnerError, Session, UpgradeOptions};
 use forge_tests::TestDatabase;
 use sqlx::Connection;
 
@@ -240,10 +240,14 @@ async fn a_migration_runs_only_while_its_transaction_holds_the_lock() {
     // transaction, and fails while another session holds it.
     let mut conn = db.pool.acquire().await.unwrap();
     let key = migrator.lock_key("public");
-    let lock =
-        forge::runner::MigrationLock::acquire(&mut conn, key, Duration::from_secs(1), &mut |_| {})
-            .await
-            .unwrap();
+    let lock = forge_core::runner::MigrationLock::acquire(
+        &mut conn,
+        key,
+        Duration::from_secs(1),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
     let mut other = db.pool.acquire().await.unwrap();
     let proof = format!("BEGIN; {}; COMMIT", lock.held_for_transaction());
     let refused = sqlx::raw_sql(&proof)

@@ -66,10 +66,10 @@ async fn inspect_json_prints_the_introspected_model() {
     db.execute(DDL).await;
     let project = Project::new(&db);
     let printed = inspect_json(&project);
-    let mut connection = forge::database::connect(&db.url, Some("public"))
+    let mut connection = forge_core::database::connect(&db.url, Some("public"))
         .await
         .unwrap();
-    let read = forge::introspect::postgres::introspect(&mut connection, "public")
+    let read = forge_core::introspect::postgres::introspect(&mut connection, "public")
         .await
         .unwrap();
     assert_eq!(printed, read);

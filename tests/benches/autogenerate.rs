@@ -28,14 +28,14 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use forge::autogenerate::compare;
-use forge::introspect::postgres::{introspect_with, query, QUERY_COUNT};
-use forge::introspect::IntrospectOptions;
 use forge::model::{
     naming, CheckConstraint, Column, ColumnType, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
     Schema, Table, UniqueConstraint,
 };
-use forge::render::postgres::schema_ddl;
+use forge_core::autogenerate::compare;
+use forge_core::introspect::postgres::{introspect_with, query, QUERY_COUNT};
+use forge_core::introspect::IntrospectOptions;
+use forge_core::render::postgres::schema_ddl;
 use forge_tests::{TempDir, TestDatabase};
 use sqlx::Connection;
 
@@ -134,7 +134,7 @@ struct Measurement {
     total: Vec<Duration>,
     queries: usize,
     rows: usize,
-    changes: Vec<forge::diff::Change>,
+    changes: Vec<forge_core::diff::Change>,
 }
 
 async fn measure(
@@ -144,7 +144,7 @@ async fn measure(
     runs: usize,
 ) -> Measurement {
     let started = Instant::now();
-    let mut connection = forge::database::connect(url, Some("public"))
+    let mut connection = forge_core::database::connect(url, Some("public"))
         .await
         .expect("connect to the benchmark database");
     let connect = started.elapsed();
@@ -222,7 +222,7 @@ impl Measurement {
     }
 }
 
-fn count_kinds(changes: &[forge::diff::Change]) -> String {
+fn count_kinds(changes: &[forge_core::diff::Change]) -> String {
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     for change in changes {
         let debug = format!("{change:?}");

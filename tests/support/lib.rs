@@ -14,16 +14,23 @@ pub use server::Server;
 /// `src/bin/api-forge-cli.rs` as this package's binary `api-forge-cli-under-test`,
 /// which cargo builds fresh before running this package's tests.
 pub fn example_cli() -> std::path::PathBuf {
+    package_binary("api-forge-cli-under-test")
+}
+
+/// The example app's `examples/migrate_at_start.rs` (the app migrating itself
+/// at start), built as this package's binary `migrate-at-start-under-test`.
+pub fn startup_example() -> std::path::PathBuf {
+    package_binary("migrate-at-start-under-test")
+}
+
+fn package_binary(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("the test binary knows its path");
-    // target/<profile>/deps/<test> -> target/<profile>/api-forge-cli-under-test
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
     let dir = exe
         .parent()
         .and_then(|deps| deps.parent())
         .expect("test binaries live in target/<profile>/deps");
-    let bin = dir.join(format!(
-        "api-forge-cli-under-test{}",
-        std::env::consts::EXE_SUFFIX
-    ));
+    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.exists(),
         "{} is missing: run the tests with `cargo nextest run --workspace`, which builds it",

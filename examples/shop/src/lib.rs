@@ -3,3 +3,9 @@
 //! line) is all it takes for `migrate revision` to see a new table.
 
 pub mod entities;
+
+/// The shop's migrations, embedded and validated while the crate compiles; the
+/// app applies them at start (see `examples/migrate_at_start.rs`) with the
+/// schema and version table of the repository's `forge.toml`.
+pub static MIGRATIONS: forge::migrate::EmbeddedMigrations =
+    forge::migrations!("../../migrations/versions");

@@ -1,4 +1,5 @@
 use shop as _; // link the entities so the registry sees them
+
 fn main() -> std::process::ExitCode {
-    forge_cli::main_with(forge_cli::app!())
+    forge::cli::main_with(forge::cli::app!())
 }

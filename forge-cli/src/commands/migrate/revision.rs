@@ -9,6 +9,7 @@ use clap::Args;
 use forge_core::autogenerate::{self, RevisionBody};
 use forge_core::graph::{RevisionGraph, RevisionSpec};
 use forge_core::script::{new_revision_id, NewRevision, ScriptDirectory};
+use forge_core::snapshot::{Snapshot, Snapshots};
 use forge_core::{database, registry, runner};
 use serde::Serialize;
 
@@ -71,6 +72,9 @@ pub(crate) struct Written {
     pub changes: Vec<String>,
     /// Statements flagged with `-- forge:warning` (review them before applying).
     pub warnings: usize,
+    /// The models snapshot written beside the file (see `migrate check --offline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -109,6 +113,7 @@ pub async fn exec(
     if args.no_autogenerate {
         let parents = template.parents.clone();
         let (path, id) = write(&dir, template)?;
+        let snapshot = carry_snapshot(config, &parents, &id, &path)?;
         let written = Written {
             revision: id,
             file: shown(config, &path),
@@ -116,6 +121,7 @@ pub async fn exec(
             parents,
             changes: Vec::new(),
             warnings: 0,
+            snapshot,
         };
         report(out, vec![written], args.json)?;
         return Ok(None);
@@ -150,6 +156,7 @@ pub async fn exec(
     // Usually one file; two when enum values must be committed before use.
     let mut parents = template.parents.clone();
     let mut written = Vec::new();
+    let mut last_path = None;
     for (
         i,
         RevisionBody {
@@ -191,7 +198,14 @@ pub async fn exec(
             parents: std::mem::replace(&mut parents, vec![id]),
             changes: changes.iter().map(ToString::to_string).collect(),
             warnings,
+            snapshot: None,
         });
+        last_path = Some(path);
+    }
+    // The last file brings the database to the models: it records them.
+    if let (Some(last), Some(path)) = (written.last_mut(), last_path) {
+        let snapshot = Snapshot::new(last.revision.clone(), desired, &path);
+        last.snapshot = Some(record_snapshot(config, snapshot)?);
     }
     report(out, written, args.json)?;
     Ok(None)
@@ -229,8 +243,40 @@ pub(crate) fn report(
                 if file.warnings == 1 { " is" } else { "s are" }
             ))?;
         }
+        if let Some(snapshot) = &file.snapshot {
+            out.line(format!(
+                "  models recorded in {snapshot} (commit it with the migration)"
+            ))?;
+        }
     }
     Ok(())
+}
+
+/// Writes the models a revision was generated against beside its file;
+/// returns where, as shown to the user.
+fn record_snapshot(config: &Config, snapshot: Snapshot) -> CommandResult<String> {
+    snapshot.write()?;
+    Ok(shown(config, &snapshot.path))
+}
+
+/// A revision that changes nothing by itself (a template to fill by hand, a
+/// merge) records what its parents recorded, when they agree; a hand-written
+/// change is recorded once shown to build the models (`migrate check
+/// --record-snapshot`).
+fn carry_snapshot(
+    config: &Config,
+    parents: &[String],
+    id: &str,
+    path: &Path,
+) -> CommandResult<Option<String>> {
+    let snapshots = Snapshots::load(&config.migrations_dir())?;
+    match snapshots.agreed(parents) {
+        Some(schema) => Ok(Some(record_snapshot(
+            config,
+            Snapshot::new(id, schema.clone(), path),
+        )?)),
+        None => Ok(None),
+    }
 }
 
 /// Writes a merge revision (no SQL) whose parents are `revisions`, or every
@@ -268,6 +314,7 @@ pub(crate) fn write_merge(
         ..NewRevision::default()
     };
     let (path, id) = write(&config.migrations_dir(), new)?;
+    let snapshot = carry_snapshot(config, &parents, &id, &path)?;
     Ok(Written {
         revision: id,
         file: shown(config, &path),
@@ -275,6 +322,7 @@ pub(crate) fn write_merge(
         parents,
         changes: Vec::new(),
         warnings: 0,
+        snapshot,
     })
 }
 

@@ -10,5 +10,5 @@ pub struct CategoryTable {
     pub name: String,
     /// The enclosing category; NULL for a top-level one.
     #[forge(references = CategoryTable, on_delete = "set null")]
-    pub parent_id: Option<uuid::Uuid>,
+    pub parent_id: Option<forge::uuid::Uuid>,
 }

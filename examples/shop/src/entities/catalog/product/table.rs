@@ -17,9 +17,9 @@ pub struct ProductTable {
     pub sku: String,
     /// Free-form attributes shown on the product page.
     #[forge(default = "'{}'")]
-    pub attributes: serde_json::Value,
+    pub attributes: forge::serde_json::Value,
     #[forge(references = UserTable)]
-    pub owner_id: uuid::Uuid,
+    pub owner_id: forge::uuid::Uuid,
     #[forge(references = CategoryTable, on_delete = "set null")]
-    pub category_id: Option<uuid::Uuid>,
+    pub category_id: Option<forge::uuid::Uuid>,
 }

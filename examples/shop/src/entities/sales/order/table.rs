@@ -19,7 +19,7 @@ pub struct OrderTable {
     #[forge(flatten)]
     pub base: EntityBase,
     #[forge(references = UserTable, on_delete = "restrict")]
-    pub user_id: uuid::Uuid,
+    pub user_id: forge::uuid::Uuid,
     #[forge(ge = 1)]
     pub number: i32,
     #[forge(default = "'pending'")]
@@ -27,7 +27,7 @@ pub struct OrderTable {
     /// Total in cents.
     #[forge(ge = 0)]
     pub total_cents: i64,
-    pub shipped_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub shipped_at: Option<forge::chrono::DateTime<forge::chrono::Utc>>,
     #[forge(max_length = 500)]
     pub note: Option<String>,
 }
