@@ -73,7 +73,7 @@ pub use forge_macros::migrations;
 ///     forge::migrations!("migrations/versions");
 ///
 /// let graph = MIGRATIONS.migrator().unwrap().graph();
-/// assert_eq!(graph.heads(), ["0c9e8ae119d8"]);
+/// assert_eq!(graph.heads(), ["bb6ef5c88c20"]);
 /// assert_eq!(MIGRATIONS.settings().version_table, "forge_version");
 ///
 /// async fn start() -> Result<(), Box<dyn std::error::Error>> {

@@ -43,7 +43,7 @@ async fn the_example_app_migrates_itself_at_start_and_the_cli_sees_the_same_hist
     );
     assert_eq!(
         stdout,
-        "applied 0c9e8ae119d8 initial schema\nschema ready (1 migration(s) applied); serving\n"
+        "applied 0c9e8ae119d8 initial schema\napplied bb6ef5c88c20 entity ids default to gen_random_uuid()\nschema ready (2 migration(s) applied); serving\n"
     );
     let again = start();
     assert_eq!(
@@ -53,7 +53,7 @@ async fn the_example_app_migrates_itself_at_start_and_the_cli_sees_the_same_hist
 
     let current = cli_project(&db).cli(&["migrate", "current"]).success();
     assert!(
-        current.stdout.contains("0c9e8ae119d8 (head)"),
+        current.stdout.contains("bb6ef5c88c20 (head)"),
         "{}",
         current.stdout
     );
@@ -71,7 +71,7 @@ async fn the_settings_are_those_of_the_nearest_forge_toml() {
     );
     assert_eq!(
         shop::MIGRATIONS.migrator().unwrap().graph().heads(),
-        ["0c9e8ae119d8"]
+        ["bb6ef5c88c20"]
     );
 }
 
@@ -108,7 +108,7 @@ async fn the_app_and_the_cli_take_the_same_lock() {
         "{stdout}{}",
         String::from_utf8_lossy(&cli.stderr)
     );
-    assert!(stdout.contains("Upgraded 1 migration"), "{stdout}");
+    assert!(stdout.contains("Upgraded 2 migrations"), "{stdout}");
     let applied_by_app = app
         .await
         .unwrap()
