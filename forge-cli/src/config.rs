@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use forge_core::introspect::Exclusions;
 use serde::Deserialize;
 
 use crate::failure::Failure;
@@ -18,6 +19,7 @@ pub const FILE_NAME: &str = "forge.toml";
 pub struct Config {
     pub database: DatabaseConfig,
     pub migrations: MigrationsConfig,
+    pub autogenerate: AutogenerateConfig,
     pub k8s: K8sConfig,
     pub verify: VerifyConfig,
     /// The directory relative paths are resolved against (the config file's).
@@ -40,6 +42,16 @@ pub struct DatabaseConfig {
 pub struct MigrationsConfig {
     pub dir: PathBuf,
     pub version_table: String,
+}
+
+/// `[autogenerate]`: what autogenerate, `migrate check`, `schema inspect`,
+/// `migrate baseline` and verify's drift check leave alone.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutogenerateConfig {
+    /// Glob patterns on `[kind:][schema.]name` (`legacy_*`, `audit.*`,
+    /// `view:*`); see forge_core::introspect::exclude for the grammar.
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -185,7 +197,15 @@ impl Config {
     /// Parses configuration text (no overrides applied). An error names the
     /// key (`k8s.local_port`) and its line.
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str::<Config>(text).map_err(|e| describe_error(text, &e))
+        let config = toml::from_str::<Config>(text).map_err(|e| describe_error(text, &e))?;
+        Exclusions::parse(&config.autogenerate.exclude)
+            .map_err(|e| format!("`autogenerate.exclude`: {e}"))?;
+        Ok(config)
+    }
+
+    /// `[autogenerate] exclude`, parsed (checked when the file was read).
+    pub fn exclusions(&self) -> Exclusions {
+        Exclusions::parse(&self.autogenerate.exclude).unwrap_or_default()
     }
 
     /// Environment variables win over the file.
@@ -313,6 +333,18 @@ mod tests {
             Some("hunter2")
         );
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn exclude_patterns_are_checked_when_the_file_is_read() {
+        let config =
+            Config::parse("[autogenerate]\nexclude = [\"legacy_*\", \"view:*\"]\n").unwrap();
+        assert_eq!(config.exclusions().patterns().len(), 2);
+        let err = Config::parse("[autogenerate]\nexclude = [\"views:*\"]\n").unwrap_err();
+        assert!(
+            err.starts_with("`autogenerate.exclude`: exclude pattern `views:*` names kind `views`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod database;
 pub mod diff;
 pub mod entity;
 pub mod graph;
+pub mod guard;
 pub mod introspect;
 pub mod model;
 pub mod registry;

@@ -228,12 +228,14 @@ fn key_tokens(spec: &KeySpec) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let opclass = option_string(spec.opclass.as_deref());
+    let collation = option_string(spec.collation.as_deref());
     quote! {
         ::forge::__private::IndexKey {
             target: #target,
             descending: #descending,
             nulls: #nulls,
             opclass: #opclass,
+            collation: #collation,
         }
     }
 }
@@ -247,6 +249,7 @@ fn index_definition(entity: &Entity, options: &IndexOptions, column: Option<&str
             descending: options.descending,
             nulls_first: options.nulls_first,
             opclass: options.opclass.clone(),
+            collation: None,
         })],
         None => options
             .keys
@@ -257,6 +260,7 @@ fn index_definition(entity: &Entity, options: &IndexOptions, column: Option<&str
                     descending: false,
                     nulls_first: None,
                     opclass: None,
+                    collation: None,
                 }),
                 IndexItem::Sql(spec, _) => key_tokens(spec),
             })

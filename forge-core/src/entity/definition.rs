@@ -279,6 +279,8 @@ impl EntityDefinition {
                         .unwrap_or_else(|| naming::unique(name, &cols)),
                     columns: vec![column.name.clone()],
                     nulls_not_distinct: unique.nulls_not_distinct,
+                    include: Vec::new(),
+                    deferrable: Deferrable::NotDeferrable,
                 });
             }
             if !column.checks.is_empty() {
@@ -335,6 +337,8 @@ impl EntityDefinition {
                     .unwrap_or_else(|| naming::unique(name, &unique.columns)),
                 columns: unique.columns.clone(),
                 nulls_not_distinct: unique.nulls_not_distinct,
+                include: Vec::new(),
+                deferrable: Deferrable::NotDeferrable,
             });
         }
         for index in &self.indexes {
