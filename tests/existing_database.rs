@@ -9,7 +9,8 @@ use forge::introspect::postgres::introspect_with;
 use forge::introspect::IntrospectOptions;
 use forge::model::{ObjectKind, Schema};
 use forge::render::postgres::schema_ddl;
-use forge_tests::TestDatabase;
+use forge::script::MigrationScript;
+use forge_tests::{legacy_cli, Project, Run, TestDatabase};
 
 const EXISTING: &str = include_str!("fixtures/existing_database.sql");
 
@@ -169,4 +170,265 @@ async fn the_sql_recreates_the_database_and_reads_back_identical() {
         .unmanaged
         .iter()
         .any(|o| o.kind == ObjectKind::Partition));
+}
+
+// --- The CLI of a team that adopts this database (`legacy-forge-cli`). ---
+
+fn legacy(project: &Project, args: &[&str]) -> Run {
+    project.cli_of(&legacy_cli(), args)
+}
+
+fn inspect_json(project: &Project) -> Schema {
+    let run = legacy(project, &["schema", "inspect", "--json"]).success();
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{}", run.stdout))
+}
+
+/// A project over a fresh database holding the existing schema.
+async fn existing() -> (TestDatabase, Project) {
+    let db = TestDatabase::create().await;
+    db.execute(EXISTING).await;
+    let project = Project::new(&db);
+    (db, project)
+}
+
+fn assert_no_files(project: &Project) {
+    assert_eq!(project.version_files(), Vec::<std::path::PathBuf>::new());
+}
+
+#[tokio::test]
+async fn inspect_sql_applies_to_an_empty_database_and_reads_back_identical() {
+    let (_db, project) = existing().await;
+    let before = inspect_json(&project);
+    let ddl = legacy(&project, &["schema", "inspect", "--sql"])
+        .success()
+        .stdout;
+    assert!(
+        ddl.contains("-- unmanaged view account_invoice_totals\nCREATE VIEW"),
+        "the DDL says what it recreates without managing it:\n{ddl}"
+    );
+    let copy = TestDatabase::create().await;
+    copy.execute(&ddl).await;
+    let after = inspect_json(&Project::new(&copy));
+    assert_eq!(
+        serde_json::to_string_pretty(&after).unwrap(),
+        serde_json::to_string_pretty(&before).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn the_summary_lists_what_forge_does_not_manage() {
+    let (_db, project) = existing().await;
+    let out = legacy(&project, &["schema", "inspect"]).success().stdout;
+    for expected in [
+        "Not managed by Forge (autogenerate never changes them; --sql recreates them):",
+        "partition",
+        "events_2024 of events",
+        "view",
+        "account_invoice_totals",
+        "uses table billing.invoices, view active_accounts",
+        "trigger",
+        "billing.invoices_mark_paid on billing.invoices",
+        "7 tables, 1 enum types, 33 objects not managed by Forge in schema public",
+    ] {
+        assert!(out.contains(expected), "missing `{expected}` in:\n{out}");
+    }
+}
+
+#[tokio::test]
+async fn models_that_describe_the_database_need_no_change_and_a_baseline_adopts_it() {
+    let (db, project) = existing().await;
+    let run = legacy(&project, &["migrate", "revision", "-m", "check"]).success();
+    assert_eq!(run.stdout, "No changes detected\n");
+    assert_no_files(&project);
+
+    let run = legacy(&project, &["migrate", "baseline"]).success();
+    let files = project.version_files();
+    assert_eq!(files.len(), 1, "{run:?}");
+    let script = MigrationScript::from_file(&files[0]).unwrap();
+    assert!(
+        run.stdout.starts_with(&format!(
+            "Generated migrations/versions/{} (revision {}): 7 tables, 1 enum types, 33 objects not managed by Forge\nStamped: the database is at {} (nothing ran against it).\n",
+            files[0].file_name().unwrap().to_string_lossy(),
+            script.revision,
+            script.revision
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(script.parents.is_empty() && script.message == "baseline");
+    let current = legacy(&project, &["migrate", "current"]).success().stdout;
+    assert!(current.starts_with(&script.revision), "{current}");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM forge_history")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "the stamp is recorded");
+
+    // From now on autogenerate compares the models with it as usual.
+    let run = legacy(&project, &["migrate", "revision", "-m", "next"]).success();
+    assert_eq!(run.stdout, "No changes detected\n");
+    legacy(&project, &["migrate", "check"]).success();
+
+    // The baseline builds the same database from nothing.
+    let empty = TestDatabase::create().await;
+    let fresh = Project::new(&empty);
+    std::fs::copy(
+        &files[0],
+        fresh.versions_dir().join(files[0].file_name().unwrap()),
+    )
+    .unwrap();
+    legacy(&fresh, &["migrate", "upgrade"]).success();
+    assert_eq!(
+        serde_json::to_string_pretty(&inspect_json(&fresh)).unwrap(),
+        serde_json::to_string_pretty(&inspect_json(&project)).unwrap()
+    );
+    legacy(&fresh, &["migrate", "check"]).success();
+    // ... and refuses to be reverted, leaving the database where it was.
+    let run = legacy(&fresh, &["migrate", "downgrade", "base"]).expect_code(2);
+    assert!(
+        run.stderr
+            .contains("is the baseline of a database that existed before Forge"),
+        "{}",
+        run.stderr
+    );
+    let current = legacy(&fresh, &["migrate", "current"]).success().stdout;
+    assert!(current.starts_with(&script.revision), "{current}");
+}
+
+#[tokio::test]
+async fn a_baseline_is_the_first_revision_only() {
+    let (_db, project) = existing().await;
+    legacy(&project, &["migrate", "baseline", "--no-stamp"]).success();
+    let run = legacy(&project, &["migrate", "baseline"]).expect_code(2);
+    assert!(
+        run.stderr.contains("a baseline is the first revision, and")
+            && run.stderr.contains("already holds 1 revision"),
+        "{}",
+        run.stderr
+    );
+    let empty = TestDatabase::create().await;
+    let run = legacy(&Project::new(&empty), &["migrate", "baseline"]).expect_code(2);
+    assert!(
+        run.stderr.contains("schema public holds nothing to adopt"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test]
+async fn the_guard_stops_dropping_tables_no_forge_migration_created() {
+    let (db, project) = existing().await;
+    db.execute(
+        "CREATE TABLE old_reports (id integer PRIMARY KEY, title text);
+         CREATE VIEW old_report_titles AS SELECT title FROM old_reports;",
+    )
+    .await;
+    let run = legacy(&project, &["migrate", "revision", "-m", "tidy"]).expect_code(2);
+    assert!(
+        run.stderr.starts_with(
+            "error: this revision would drop 1 table that no Forge migration created (old_reports); is this the database you meant?"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_no_files(&project);
+
+    // Dropping it on purpose still cannot drop what a view uses.
+    let run = legacy(
+        &project,
+        &[
+            "migrate",
+            "revision",
+            "-m",
+            "tidy",
+            "--drop-unmanaged-tables",
+        ],
+    )
+    .expect_code(2);
+    assert!(
+        run.stderr.starts_with(
+            "error: this revision drops table old_reports, which 1 object Forge does not manage uses (view old_report_titles); PostgreSQL refuses that"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_no_files(&project);
+
+    // Excluded, it is left alone, by revision, check, inspect and verify.
+    project.write_config("[autogenerate]\nexclude = [\"old_*\"]\n");
+    let run = legacy(&project, &["migrate", "revision", "-m", "tidy"]).success();
+    assert_eq!(run.stdout, "No changes detected\n");
+    legacy(&project, &["migrate", "check"]).success();
+    let inspected = inspect_json(&project);
+    assert!(inspected.table("old_reports").is_none());
+    assert!(
+        !inspected
+            .unmanaged
+            .iter()
+            .any(|o| o.name == "old_report_titles"),
+        "a view of an excluded table is left out with it"
+    );
+    assert_eq!(drift(&project), "OK");
+    project.write_config("");
+    assert_eq!(drift(&project), "FAIL");
+}
+
+/// The status of `db verify`'s drift check.
+fn drift(project: &Project) -> String {
+    let run = legacy(project, &["db", "verify", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "drift")
+        .map(|c| c["status"].as_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_table_a_forge_migration_created_is_dropped_without_a_word() {
+    let (_db, project) = existing().await;
+    legacy(
+        &project,
+        &["migrate", "revision", "-m", "scratch", "--no-autogenerate"],
+    )
+    .success();
+    let file = &project.version_files()[0];
+    let text = std::fs::read_to_string(file).unwrap().replace(
+        "-- forge:upgrade\n",
+        "-- forge:upgrade\nCREATE TABLE scratch_notes (id integer);\n",
+    );
+    std::fs::write(file, text).unwrap();
+    legacy(&project, &["migrate", "upgrade"]).success();
+    let run = legacy(&project, &["migrate", "revision", "-m", "drop scratch"]).success();
+    assert!(
+        run.stdout.contains("  - table scratch_notes"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn dropping_or_retyping_a_column_a_view_uses_is_stopped_at_revision_time() {
+    let (db, project) = existing().await;
+    db.execute(
+        "ALTER TABLE accounts ADD COLUMN nickname text;
+         CREATE VIEW nicknames AS SELECT nickname FROM accounts;
+         ALTER TABLE bookings ALTER COLUMN room TYPE bigint;
+         CREATE VIEW rooms AS SELECT DISTINCT room FROM bookings;
+         CREATE POLICY own_room ON bookings USING (room > 0);",
+    )
+    .await;
+    let run = legacy(&project, &["migrate", "revision", "-m", "fix"]).expect_code(2);
+    assert!(
+        run.stderr.starts_with(
+            "error: this revision drops column accounts.nickname, which 1 object Forge does not manage uses (view nicknames); \
+             it also changes the type of column bookings.room, which 2 objects Forge does not manage use (view rooms, policy own_room on bookings); \
+             PostgreSQL refuses that while they exist"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_no_files(&project);
 }

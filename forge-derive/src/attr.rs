@@ -227,6 +227,7 @@ impl CompositeKind {
 const CONTAINER_KEYS: &[&str] = &[
     "table",
     "schema",
+    "partition_by",
     "renamed_from",
     "index",
     "unique",
@@ -269,6 +270,8 @@ const VARIANT_KEYS: &[&str] = &["rename", "renamed_from"];
 pub struct ContainerAttrs {
     pub table: Attr<String>,
     pub schema: Attr<String>,
+    /// `partition_by = "RANGE (happened_on)"`: a partitioned table.
+    pub partition_by: Attr<String>,
     pub renamed_from: Vec<Slot<String>>,
     pub composites: Vec<Composite>,
     pub checks: Vec<Slot<NamedCheck>>,
@@ -279,6 +282,7 @@ impl ContainerAttrs {
         let mut out = ContainerAttrs {
             table: Attr::none("table"),
             schema: Attr::none("schema"),
+            partition_by: Attr::none("partition_by"),
             renamed_from: Vec::new(),
             composites: Vec::new(),
             checks: Vec::new(),
@@ -291,6 +295,7 @@ impl ContainerAttrs {
             match name.as_str() {
                 "table" => set_string(cx, meta, &mut out.table),
                 "schema" => set_string(cx, meta, &mut out.schema),
+                "partition_by" => set_string(cx, meta, &mut out.partition_by),
                 "renamed_from" => {
                     if let Some((span, value)) = string_value(cx, meta, "renamed_from")? {
                         out.renamed_from.push(Slot {

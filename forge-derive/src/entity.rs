@@ -90,6 +90,7 @@ fn generate(entity: &Entity) -> TokenStream {
         None => quote! { ::core::option::Option::None },
     };
     let comment = option_string(entity.comment.as_deref());
+    let partition_by = option_string(entity.attrs.partition_by.get().map(String::as_str));
     let renamed_from = string_vec(entity.attrs.renamed_from.iter().map(|s| s.value.as_str()));
     let indexes = entity
         .attrs
@@ -151,6 +152,7 @@ fn generate(entity: &Entity) -> TokenStream {
                         table: ::std::string::String::from(#table),
                         schema: #schema,
                         comment: #comment,
+                        partition_by: #partition_by,
                         renamed_from: #renamed_from,
                         columns: <Self as ::forge::__private::EntityFields>::columns(),
                         indexes: ::std::vec![#(#indexes),*],

@@ -12,16 +12,24 @@ pub use project::{Project, Run, TempDir};
 /// `src/bin/api-forge-cli.rs` as this package's binary `api-forge-cli-under-test`,
 /// which cargo builds fresh before running this package's tests.
 pub fn example_cli() -> std::path::PathBuf {
+    built_binary("api-forge-cli-under-test")
+}
+
+/// The CLI of a team that adopted `fixtures/existing_database.sql`, with
+/// models of its tables (`support/legacy_app/main.rs`), built with this package.
+pub fn legacy_cli() -> std::path::PathBuf {
+    built_binary("legacy-forge-cli")
+}
+
+/// A binary of this package, next to the test binaries' folder.
+fn built_binary(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("the test binary knows its path");
     // target/<profile>/deps/<test> -> target/<profile>/api-forge-cli-under-test
     let dir = exe
         .parent()
         .and_then(|deps| deps.parent())
         .expect("test binaries live in target/<profile>/deps");
-    let bin = dir.join(format!(
-        "api-forge-cli-under-test{}",
-        std::env::consts::EXE_SUFFIX
-    ));
+    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.exists(),
         "{} is missing: run the tests with `cargo nextest run --workspace`, which builds it",

@@ -159,6 +159,8 @@ pub struct EntityDefinition {
     pub table: String,
     pub schema: Option<String>,
     pub comment: Option<String>,
+    /// `PARTITION BY ...` (`partition_by = "RANGE (happened_on)"`).
+    pub partition_by: Option<String>,
     pub renamed_from: Vec<String>,
     pub columns: Vec<ColumnDefinition>,
     /// Struct-level `index(...)`.
@@ -246,6 +248,7 @@ impl EntityDefinition {
         let mut table = Table::new(name);
         table.schema = self.schema.clone();
         table.comment = self.comment.clone();
+        table.partition_by = self.partition_by.clone();
         table.renamed_from = self.renamed_from.clone();
         table.columns = self
             .columns

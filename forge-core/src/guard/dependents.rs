@@ -84,20 +84,24 @@ pub fn targets(changes: &[Change]) -> Vec<Target> {
 }
 
 /// For each target (`$1` schemas, `$2` tables, `$3` columns, '' for the
-/// whole table), what depends on it that Forge does not manage. Objects that
-/// belong to a dropped table itself (its triggers, rules, policies, its
-/// statistics) go with it and are not listed; a partition of it is.
+/// whole table, `$4` 'drop' or 'retype'), what depends on it that Forge does
+/// not manage. Objects that belong to a dropped table itself (its triggers,
+/// rules, policies, its statistics) go with it and are not listed; a
+/// partition of it is. A retyped column only stops views, rules, triggers,
+/// policies and functions: PostgreSQL rebuilds its constraints, indexes and
+/// statistics.
 const DEPENDENTS: &str = r#"
 WITH target AS (
-    SELECT t.n, c.oid AS relid, a.attnum
-    FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(schema_name, table_name, column_name, n)
+    SELECT t.n, c.oid AS relid, a.attnum, t.action = 'drop' AS dropped
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
+         AS t(schema_name, table_name, column_name, action, n)
     JOIN pg_namespace ns ON ns.nspname = t.schema_name
     JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = t.table_name
     LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = t.column_name AND t.column_name <> ''
     WHERE t.column_name = '' OR a.attnum IS NOT NULL
 ),
 dependent AS (
-    SELECT tg.n, tg.relid, tg.attnum, d.classid, d.objid
+    SELECT tg.n, tg.relid, tg.attnum, tg.dropped, d.classid, d.objid
     FROM target tg
     JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = tg.relid
                     AND (tg.attnum IS NULL OR d.refobjsubid = tg.attnum)
@@ -137,13 +141,13 @@ SELECT n, kind, schema_name, name, owner_schema, owner_table FROM (
     JOIN pg_namespace pn ON pn.oid = p.pronamespace
   UNION ALL
     SELECT d.n, 'exclusion_constraint', cn.nspname, con.conname, cn.nspname, t.relname,
-           d.attnum IS NOT NULL OR con.conrelid <> d.relid
+           d.dropped AND (d.attnum IS NOT NULL OR con.conrelid <> d.relid)
     FROM dependent d
     JOIN pg_constraint con ON d.classid = 'pg_constraint'::regclass AND con.oid = d.objid AND con.contype = 'x'
     JOIN pg_class t ON t.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = t.relnamespace
   UNION ALL
     SELECT d.n, 'statistics', sn.nspname, s.stxname, tn.nspname, t.relname,
-           d.attnum IS NOT NULL OR s.stxrelid <> d.relid
+           d.dropped AND (d.attnum IS NOT NULL OR s.stxrelid <> d.relid)
     FROM dependent d
     JOIN pg_statistic_ext s ON d.classid = 'pg_statistic_ext'::regclass AND s.oid = d.objid
     JOIN pg_namespace sn ON sn.oid = s.stxnamespace
@@ -184,10 +188,18 @@ pub async fn conflicts(
         .iter()
         .map(|t| t.column.clone().unwrap_or_default())
         .collect();
+    let actions: Vec<&str> = targets
+        .iter()
+        .map(|t| match t.action {
+            Action::Drop => "drop",
+            Action::Retype => "retype",
+        })
+        .collect();
     let rows = sqlx::query(DEPENDENTS)
         .bind(&schemas)
         .bind(&tables)
         .bind(&columns)
+        .bind(&actions)
         .fetch_all(conn)
         .await?;
     let here = |schema: String| (schema != default_schema).then_some(schema);

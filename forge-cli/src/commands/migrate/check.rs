@@ -74,10 +74,11 @@ pub async fn exec(
 /// How many changes autogenerate would write against the migrated database.
 async fn drift(config: &Config, db: &mut Database) -> Result<usize, Failure> {
     let desired = forge_core::registry::schema()?;
-    let changes = forge_core::autogenerate::changes(
+    let changes = forge_core::autogenerate::changes_excluding(
         &mut db.connection,
         &config.database.schema,
         &config.migrations.version_table,
+        &config.exclusions(),
         &desired,
     )
     .await?;
