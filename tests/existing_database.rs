@@ -336,13 +336,7 @@ async fn the_guard_stops_dropping_tables_no_forge_migration_created() {
     // Dropping it on purpose still cannot drop what a view uses.
     let run = legacy(
         &project,
-        &[
-            "migrate",
-            "revision",
-            "-m",
-            "tidy",
-            "--drop-unmanaged-tables",
-        ],
+        &["migrate", "revision", "-m", "tidy", "--drop-unmanaged"],
     )
     .expect_code(2);
     assert!(

@@ -23,7 +23,7 @@ const LISTED: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GuardError {
-    #[error("this revision would drop {} that no Forge migration created ({}); is this the database you meant? Leave them to the database with `[autogenerate] exclude` in forge.toml, adopt the database first with `migrate baseline`, or drop them on purpose with --drop-unmanaged-tables", count(.tables.len(), "table"), list(.tables))]
+    #[error("this revision would drop {} that no Forge migration created ({}); is this the database you meant? Leave them to the database with `[autogenerate] exclude` in forge.toml, adopt the database first with `migrate baseline`, or drop them on purpose with --drop-unmanaged", count(.tables.len(), "table"), list(.tables))]
     UnmanagedTablesDropped { tables: Vec<TableName> },
     #[error("this revision {}; PostgreSQL refuses that while they exist, or takes them away with it. Write the change by hand around them (drop them, change, create them again; `schema inspect --sql` prints them): `migrate revision MESSAGE --no-autogenerate`", describe(.conflicts))]
     UsedByUnmanaged { conflicts: Vec<Conflict> },
@@ -135,7 +135,7 @@ mod tests {
         for way in [
             "[autogenerate] exclude",
             "migrate baseline",
-            "--drop-unmanaged-tables",
+            "--drop-unmanaged",
         ] {
             assert!(err.contains(way), "{err}");
         }

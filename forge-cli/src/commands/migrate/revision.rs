@@ -46,10 +46,10 @@ pub struct RevisionArgs {
     /// Write a merge revision joining all current heads.
     #[arg(long)]
     pub merge: bool,
-    /// Drop tables the models do not describe even when no Forge migration
+    /// Drop the tables no model describes even when no Forge migration
     /// created them (by default the revision stops and lists them).
     #[arg(long)]
-    pub drop_unmanaged_tables: bool,
+    pub drop_unmanaged: bool,
     /// The files written, as JSON.
     #[arg(long)]
     pub json: bool,
@@ -158,7 +158,7 @@ pub async fn exec(
         return Ok(None);
     }
     // Nothing is written that drops what Forge does not manage.
-    if !args.drop_unmanaged_tables {
+    if !args.drop_unmanaged {
         let applied = graph.applied(&current)?;
         let created = guard::created_tables(applied.iter().filter_map(|r| graph.get(r)), schema);
         guard::check_drops(&changes, &created)?;
