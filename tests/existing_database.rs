@@ -426,3 +426,29 @@ async fn dropping_or_retyping_a_column_a_view_uses_is_stopped_at_revision_time()
     );
     assert_no_files(&project);
 }
+
+#[tokio::test]
+async fn an_enum_type_an_excluded_table_or_a_domain_uses_is_not_dropped() {
+    let (db, project) = existing().await;
+    db.execute(
+        "CREATE TYPE old_status AS ENUM ('open', 'closed');
+         CREATE TABLE old_tickets (status old_status, history old_status[]);
+         CREATE DOMAIN closed_status AS old_status CHECK (VALUE = 'closed');",
+    )
+    .await;
+    project.write_config("[autogenerate]\nexclude = [\"table:old_*\"]\n");
+    let run = legacy(&project, &["migrate", "revision", "-m", "tidy"]).expect_code(2);
+    assert!(
+        run.stderr.starts_with(
+            "error: this revision drops enum type old_status, which 3 objects Forge does not manage use \
+             (table old_tickets (column history), table old_tickets (column status), domain closed_status)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_no_files(&project);
+    // A pattern of no kind excludes the type too: it is left be.
+    project.write_config("[autogenerate]\nexclude = [\"old_*\"]\n");
+    let run = legacy(&project, &["migrate", "revision", "-m", "tidy"]).success();
+    assert_eq!(run.stdout, "No changes detected\n");
+}

@@ -51,32 +51,34 @@ pub fn parse_objects(
         })
         .collect();
 
-    // What is left out: excluded by a pattern, or belonging to something
-    // left out (a table, a partition, a view), or to Forge's own tables.
+    // What is left out: excluded by a pattern, or belonging to or needing
+    // something left out (a table, a partition, a view, a function), or
+    // belonging to Forge's own tables. Until nothing changes: an index of a
+    // partition of an excluded table goes in the second round.
     let exclude = &options.exclude;
     let ignored = |t: &TableName| t.schema.is_none() && options.is_ignored(&t.name);
-    let mut gone: BTreeSet<TableName> = BTreeSet::new();
+    let mut gone_tables: BTreeSet<TableName> = BTreeSet::new();
+    let mut gone_keys: BTreeSet<&str> = BTreeSet::new();
     let mut kept: Vec<bool> = vec![true; parsed.len()];
-    // Until nothing changes: an index of a partition of an excluded table
-    // goes in the second round.
     loop {
         let mut changed = false;
-        for (i, (_, _, o)) in parsed.iter().enumerate() {
+        for (i, (key, requires, o)) in parsed.iter().enumerate() {
             if !kept[i] {
                 continue;
             }
+            let left_out = |t: &TableName| {
+                ignored(t) || gone_tables.contains(t) || exclude.excludes_table(t, schema_name)
+            };
             let by_pattern = exclude
                 .matching(o.kind, o.schema.as_deref(), &o.name, schema_name)
                 .is_some();
-            let left_out = |t: &TableName| {
-                ignored(t) || gone.contains(t) || exclude.excludes_table(t, schema_name)
-            };
-            // What it belongs to, or a table it cannot be created without.
-            let by_owner = o.table.as_ref().is_some_and(left_out)
-                || requires_tables(&parsed[i].1, &here).any(|t| left_out(&t));
-            if by_pattern || by_owner {
+            let by_owner = o.table.as_ref().is_some_and(left_out);
+            let by_need = requires_tables(requires, &here).any(|t| left_out(&t))
+                || requires.iter().any(|r| gone_keys.contains(r.as_str()));
+            if by_pattern || by_owner || by_need {
                 kept[i] = false;
                 changed = true;
+                gone_keys.insert(key.as_str());
                 if matches!(
                     o.kind,
                     ObjectKind::Partition
@@ -84,7 +86,7 @@ pub fn parse_objects(
                         | ObjectKind::MaterializedView
                         | ObjectKind::ForeignTable
                 ) {
-                    gone.insert(TableName::new(o.schema.as_deref(), &o.name));
+                    gone_tables.insert(TableName::new(o.schema.as_deref(), &o.name));
                 }
             }
         }
@@ -262,5 +264,36 @@ mod tests {
             .excluding(Exclusions::parse(&["table:events", "legacy_*", "view:*"]).unwrap());
         let objects = parse_objects(rows, "public", &[], &options);
         assert_eq!(names(&objects), ["trigger touch on users"]);
+    }
+
+    #[test]
+    fn what_needs_an_excluded_object_is_left_out_with_it() {
+        let rows = vec![
+            row("function", "public", "audit()", "1255:1", &[]),
+            on(
+                row("trigger", "public", "audit", "2620:2", &["1255:1"]),
+                "public",
+                "users",
+            ),
+            row(
+                "view",
+                "public",
+                "legacy_names",
+                "1259:3",
+                &["table\u{1f}public\u{1f}legacy_users"],
+            ),
+            row("view", "public", "names", "1259:4", &["1259:3"]),
+            row(
+                "view",
+                "public",
+                "kept",
+                "1259:5",
+                &["table\u{1f}public\u{1f}users"],
+            ),
+        ];
+        let options = IntrospectOptions::default()
+            .excluding(Exclusions::parse(&["function:*", "legacy_*"]).unwrap());
+        let objects = parse_objects(rows, "public", &[], &options);
+        assert_eq!(names(&objects), ["view kept"]);
     }
 }

@@ -4,10 +4,10 @@
 //! enum types, then the types, sequences and functions tables may use, the
 //! tables, and last what uses the tables (views, triggers, partitions...).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diff::Change;
-use crate::model::{creation_order, ObjectKind, Phase, Schema, UnmanagedObject};
+use crate::model::{creation_order, ObjectKind, ObjectRef, Phase, Schema, UnmanagedObject};
 use crate::render::render_sql;
 
 use super::sql::ident;
@@ -49,6 +49,9 @@ pub fn script(schema: &Schema, changes: &[Change]) -> String {
         .iter()
         .any(|o| matches!(o.kind, ObjectKind::Function | ObjectKind::Procedure));
 
+    let unread = outside_schemas_read(schema, &managed_schemas);
+    let objects = |list: &[&UnmanagedObject]| objects(list, &unread);
+
     let mut blocks: Vec<String> = Vec::new();
     push(&mut blocks, render_sql(&PostgreSql, &schemas));
     push(
@@ -81,13 +84,49 @@ fn push(blocks: &mut Vec<String>, block: String) {
     }
 }
 
+/// The objects that need a table of a schema not read (so not created by
+/// the script), directly or through another object, with that table.
+fn outside_schemas_read(schema: &Schema, read: &[String]) -> BTreeMap<ObjectRef, ObjectRef> {
+    let mut out: BTreeMap<ObjectRef, ObjectRef> = BTreeMap::new();
+    loop {
+        let mut changed = false;
+        for o in &schema.unmanaged {
+            let reference = o.reference();
+            if out.contains_key(&reference) {
+                continue;
+            }
+            let table = o.requires.iter().find_map(|r| {
+                let unread = r.kind == ObjectKind::Table
+                    && r.schema.as_ref().is_some_and(|s| !read.contains(s));
+                if unread {
+                    Some(r.clone())
+                } else {
+                    out.get(r).cloned()
+                }
+            });
+            if let Some(table) = table {
+                out.insert(reference, table);
+                changed = true;
+            }
+        }
+        if !changed {
+            return out;
+        }
+    }
+}
+
 /// Each object's definition under a line that names it as unmanaged, a
-/// blank line between objects; one Forge cannot write is a comment saying so.
-fn objects(objects: &[&UnmanagedObject]) -> String {
+/// blank line between objects; one Forge cannot write, or that needs a
+/// table the script does not create, is a comment saying so.
+fn objects(objects: &[&UnmanagedObject], unread: &BTreeMap<ObjectRef, ObjectRef>) -> String {
     objects
         .iter()
-        .map(|o| match &o.definition {
-            Some(definition) => {
+        .map(|o| match (&o.definition, unread.get(&o.reference())) {
+            (_, Some(table)) => format!(
+                "-- unmanaged {o}: not recreated, it needs {table}, of a schema Forge does not read (a model with `schema = \"{}\"` has it read)\n",
+                table.schema.as_deref().unwrap_or_default()
+            ),
+            (Some(definition), None) => {
                 let mut block = format!("-- unmanaged {o}\n{}", definition.trim_end());
                 if !block.ends_with(';') {
                     block.push(';');
@@ -95,7 +134,7 @@ fn objects(objects: &[&UnmanagedObject]) -> String {
                 block.push('\n');
                 block
             }
-            None => format!(
+            (None, None) => format!(
                 "-- unmanaged {o}: not recreated, Forge cannot write its definition ({}); create it by hand\n",
                 why_not_written(o.kind)
             ),
@@ -128,6 +167,36 @@ mod tests {
             definition: Some(sql.into()),
             requires: Vec::new(),
         }
+    }
+
+    #[test]
+    fn what_needs_a_table_of_a_schema_not_read_is_a_note() {
+        let mut report = object(
+            ObjectKind::View,
+            None,
+            "report",
+            "CREATE VIEW report AS SELECT 1;",
+        );
+        report.requires.push(ObjectRef {
+            kind: ObjectKind::Table,
+            schema: Some("audit".into()),
+            name: "log".into(),
+            table: None,
+        });
+        let mut summary = object(
+            ObjectKind::View,
+            None,
+            "summary",
+            "CREATE VIEW summary AS SELECT 1;",
+        );
+        summary.requires.push(report.reference());
+        let schema = Schema {
+            unmanaged: vec![report, summary],
+            ..Schema::default()
+        };
+        let sql = script(&schema, &[]);
+        assert!(!sql.contains("CREATE VIEW"), "{sql}");
+        assert!(sql.contains("-- unmanaged view summary: not recreated, it needs table audit.log, of a schema Forge does not read (a model with `schema = \"audit\"` has it read)"), "{sql}");
     }
 
     #[test]
