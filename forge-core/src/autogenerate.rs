@@ -326,7 +326,7 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
         }
         for u in &table.uniques {
             named("unique", &u.name)?;
-            if let Some(c) = u.columns.iter().find(|c| !has_column(c)) {
+            if let Some(c) = u.columns.iter().chain(&u.include).find(|c| !has_column(c)) {
                 return problem(format!(
                     "unique `{}` names column `{c}`, which table `{t}` does not have",
                     u.name

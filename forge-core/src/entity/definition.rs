@@ -144,6 +144,9 @@ pub struct UniqueDefinition {
     /// Empty on a field: the field's column.
     pub columns: Vec<String>,
     pub nulls_not_distinct: bool,
+    /// `include(...)`: columns stored in its index, not part of the key.
+    pub include: Vec<String>,
+    pub deferrable: Deferrable,
 }
 
 /// A CHECK with a name of its own (or the conventional one when `None`).
@@ -282,8 +285,8 @@ impl EntityDefinition {
                         .unwrap_or_else(|| naming::unique(name, &cols)),
                     columns: vec![column.name.clone()],
                     nulls_not_distinct: unique.nulls_not_distinct,
-                    include: Vec::new(),
-                    deferrable: Deferrable::NotDeferrable,
+                    include: unique.include.clone(),
+                    deferrable: unique.deferrable,
                 });
             }
             if !column.checks.is_empty() {
@@ -340,8 +343,8 @@ impl EntityDefinition {
                     .unwrap_or_else(|| naming::unique(name, &unique.columns)),
                 columns: unique.columns.clone(),
                 nulls_not_distinct: unique.nulls_not_distinct,
-                include: Vec::new(),
-                deferrable: Deferrable::NotDeferrable,
+                include: unique.include.clone(),
+                deferrable: unique.deferrable,
             });
         }
         for index in &self.indexes {

@@ -264,7 +264,7 @@ pub async fn conflicts(
             let handled = targets.iter().any(|t| {
                 t.table == table
                     && t.action != Action::DropType
-                    && t.column.as_deref().map_or(true, |c| c == column)
+                    && t.column.as_deref().is_none_or(|c| c == column)
             });
             if handled {
                 continue;

@@ -98,8 +98,8 @@ impl Pattern {
     /// Whether the pattern matches an object of `kind` named `name` in
     /// `schema` (its actual PostgreSQL schema name).
     pub fn matches(&self, kind: ObjectKind, schema: &str, name: &str) -> bool {
-        self.kind.map_or(true, |k| k == kind)
-            && self.schema.as_deref().map_or(true, |s| glob(s, schema))
+        self.kind.is_none_or(|k| k == kind)
+            && self.schema.as_deref().is_none_or(|s| glob(s, schema))
             && glob(&self.name, name)
     }
 }

@@ -155,7 +155,7 @@ fn unmanaged_rows(schema: &Schema) -> Vec<Vec<String>> {
                 .iter()
                 .filter(|r| {
                     // The table it belongs to is said already.
-                    o.table.as_ref().map_or(true, |t| {
+                    o.table.as_ref().is_none_or(|t| {
                         !(r.kind == ObjectKind::Table && r.name == t.name && r.schema == t.schema)
                     })
                 })
