@@ -4,6 +4,7 @@
 //! `--json`, `--sql` (DDL that recreates it) or `--mermaid` (an ER diagram).
 
 mod mermaid;
+mod rust;
 
 use std::process::ExitCode;
 
@@ -25,12 +26,12 @@ pub async fn exec(
     match command {
         SchemaCommand::Dump(format) => {
             let schema = registry::schema()?;
-            print(&schema, &format, "in the models", out)?;
+            print(&schema, &format, "in the models", config, out)?;
         }
         SchemaCommand::Inspect(args) => {
             let schema = inspect(config).await?;
             let caption = format!("in schema {}", config.database.schema);
-            print(&schema, &args.format, &caption, out)?;
+            print(&schema, &args.format, &caption, config, out)?;
         }
     }
     Ok(None)
@@ -65,12 +66,15 @@ fn print(
     schema: &Schema,
     format: &SchemaFormat,
     caption: &str,
+    config: &Config,
     out: &mut Output<'_>,
 ) -> Result<(), Failure> {
     if format.json {
         out.json(schema)
     } else if format.sql {
         out.text(postgres_ddl(schema))
+    } else if format.rust {
+        out.text(rust::models(schema, &config.database.schema))
     } else if format.mermaid {
         out.text(mermaid::diagram(schema))
     } else {
