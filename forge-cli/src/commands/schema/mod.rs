@@ -158,10 +158,10 @@ fn unmanaged_rows(schema: &Schema) -> Vec<Vec<String>> {
                 .requires
                 .iter()
                 .filter(|r| {
-                    // The table it belongs to is said already.
-                    o.table.as_ref().is_none_or(|t| {
-                        !(r.kind == ObjectKind::Table && r.name == t.name && r.schema == t.schema)
-                    })
+                    // The table (or partition, or view) it belongs to is said already.
+                    o.table
+                        .as_ref()
+                        .is_none_or(|t| !(r.name == t.name && r.schema == t.schema))
                 })
                 .map(|r| r.to_string())
                 .collect();
