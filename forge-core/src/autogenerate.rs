@@ -2,6 +2,7 @@
 //! (introspection), diffed and rendered into the bodies of revision files.
 //! Shared by `migrate revision` and `migrate check`.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use sqlx::PgConnection;
@@ -106,7 +107,7 @@ pub async fn compare(
     desired: &Schema,
 ) -> Result<Vec<Change>, AutogenerateError> {
     validate(desired)?;
-    let desired = &without_excluded(desired, &options.exclude, schema);
+    let desired = &*without_excluded(desired, &options.exclude, schema);
     let options = options
         .clone()
         .with_schemas(desired.namespaces_used())
@@ -124,9 +125,13 @@ pub async fn compare(
 
 /// The models without the tables and enum types `exclude` names (a foreign
 /// key may still point at an excluded table: it exists, Forge leaves it be).
-pub fn without_excluded(desired: &Schema, exclude: &Exclusions, schema: &str) -> Schema {
+pub fn without_excluded<'s>(
+    desired: &'s Schema,
+    exclude: &Exclusions,
+    schema: &str,
+) -> Cow<'s, Schema> {
     if exclude.is_empty() {
-        return desired.clone();
+        return Cow::Borrowed(desired);
     }
     let mut kept = desired.clone();
     kept.tables
@@ -136,7 +141,7 @@ pub fn without_excluded(desired: &Schema, exclude: &Exclusions, schema: &str) ->
             .matching(crate::model::ObjectKind::Enum, None, &e.name, schema)
             .is_none()
     });
-    kept
+    Cow::Owned(kept)
 }
 
 /// A table partitioned otherwise in the models than in the database cannot

@@ -185,8 +185,8 @@ pub enum Phase {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnmanagedObject {
     pub kind: ObjectKind,
-    /// Its PostgreSQL schema; `None` for the default one (and for an
-    /// extension, which belongs to the database).
+    /// Its PostgreSQL schema (an extension's: the one it is installed in);
+    /// `None` for the default one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     /// Its name: a function's with its argument types (`touch(integer)`);
