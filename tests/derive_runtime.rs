@@ -182,6 +182,32 @@ struct LegacyRowTable {
     count: i32,
 }
 
+/// What an existing database holds that models can say too.
+#[derive(EntityTable)]
+#[forge(
+    table = "readings",
+    partition_by = "RANGE (taken_on)",
+    primary_key(sensor, taken_on),
+    index(
+        "label COLLATE \"C\" text_pattern_ops DESC",
+        name = "ix_readings_label"
+    ),
+    unique(
+        sensor,
+        label,
+        taken_on,
+        include(value),
+        deferrable = "initially deferred"
+    )
+)]
+struct ReadingTable {
+    sensor: i32,
+    taken_on: chrono::NaiveDate,
+    #[forge(unique(include(value), deferrable))]
+    label: String,
+    value: f64,
+}
+
 fn ours() -> Vec<RegisteredEntity> {
     entities()
         .into_iter()
@@ -416,6 +442,7 @@ fn every_derived_entity_registers_itself_with_its_source() {
             "AccountTagTable",
             "InvoiceTable",
             "LegacyRowTable",
+            "ReadingTable",
             "TicketTable",
             "TenantPageTable"
         ]
@@ -539,6 +566,38 @@ fn indexes_carry_every_option_the_derive_accepts() {
             UniqueConstraint {
                 nulls_not_distinct: true,
                 ..UniqueConstraint::new("invoices_priority_key", &["priority"])
+            },
+        ]
+    );
+}
+
+#[test]
+fn partitioning_unique_include_and_deferral_and_key_collations_reach_the_table() {
+    let table = ReadingTable::definition().to_table();
+    assert_eq!(table.partition_by.as_deref(), Some("RANGE (taken_on)"));
+    assert_eq!(
+        table.indexes[0].keys,
+        [IndexKey {
+            collation: Some("C".into()),
+            opclass: Some("text_pattern_ops".into()),
+            ..IndexKey::column("label").desc()
+        }]
+    );
+    assert_eq!(
+        table.uniques,
+        [
+            UniqueConstraint {
+                include: vec!["value".into()],
+                deferrable: Deferrable::InitiallyImmediate,
+                ..UniqueConstraint::new("readings_label_key", &["label"])
+            },
+            UniqueConstraint {
+                include: vec!["value".into()],
+                deferrable: Deferrable::InitiallyDeferred,
+                ..UniqueConstraint::new(
+                    "readings_sensor_label_taken_on_key",
+                    &["sensor", "label", "taken_on"]
+                )
             },
         ]
     );

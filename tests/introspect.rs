@@ -522,6 +522,7 @@ fn expected_events() -> Table {
         name: "events_pkey".into(),
         columns: strings(&["id", "happened_on"]),
     });
+    events.partition_by = Some("RANGE (happened_on)".into());
     events
 }
 
@@ -536,6 +537,19 @@ async fn a_hand_written_schema_reads_back_exactly() {
         names,
         ["accounts", "event_links", "events", "memberships", "users"],
         "views, partitions, Forge's tables and other schemas are left out; tables are sorted"
+    );
+    // What is not a managed table is listed, never silently left out.
+    let unmanaged: Vec<String> = schema.unmanaged.iter().map(|o| o.to_string()).collect();
+    assert_eq!(
+        unmanaged,
+        [
+            "sequence invoice_numbers",
+            "function touch()",
+            "view active_users",
+            "materialized view user_count",
+            "partition events_2025 of events",
+            "trigger users_touch on users",
+        ]
     );
     assert_eq!(schema.table("users"), Some(&expected_users()));
     assert_eq!(schema.table("accounts"), Some(&expected_accounts()));

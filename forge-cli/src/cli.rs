@@ -214,7 +214,7 @@ pub struct InspectArgs {
 
 /// How `schema dump` and `schema inspect` print a schema (default: a summary to read).
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("format").args(["json", "sql", "mermaid"])))]
+#[command(group(ArgGroup::new("format").args(["json", "sql", "mermaid", "rust"])))]
 pub struct SchemaFormat {
     /// The schema model as JSON.
     #[arg(long)]
@@ -225,4 +225,8 @@ pub struct SchemaFormat {
     /// An ER diagram (Mermaid `erDiagram`) for docs and reviews.
     #[arg(long)]
     pub mermaid: bool,
+    /// Models of the tables as Rust (`#[derive(EntityTable)]` structs): a start
+    /// for the models of an existing database.
+    #[arg(long)]
+    pub rust: bool,
 }

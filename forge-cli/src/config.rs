@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use forge_core::introspect::Exclusions;
 use forge_core::runner::Bookkeeping;
 use serde::Deserialize;
 
@@ -19,6 +20,7 @@ pub const FILE_NAME: &str = "forge.toml";
 pub struct Config {
     pub database: DatabaseConfig,
     pub migrations: MigrationsConfig,
+    pub autogenerate: AutogenerateConfig,
     pub k8s: K8sConfig,
     pub verify: VerifyConfig,
     /// The directory relative paths are resolved against (the config file's).
@@ -44,6 +46,16 @@ pub struct MigrationsConfig {
     /// Seconds any one statement of a run may take (PostgreSQL's
     /// statement_timeout for the run's session); unset: the server's own.
     pub statement_timeout: Option<u64>,
+}
+
+/// `[autogenerate]`: what autogenerate, `migrate check`, `schema inspect`,
+/// `migrate baseline` and verify's drift check leave alone.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutogenerateConfig {
+    /// Glob patterns on `[kind:][schema.]name` (`legacy_*`, `audit.*`,
+    /// `view:*`); see forge_core::introspect::exclude for the grammar.
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -208,10 +220,17 @@ impl Config {
         if let Some(problem) = Bookkeeping::new(&self.migrations.version_table).name_problem() {
             return Err(format!("`migrations.version_table`: {problem}"));
         }
+        Exclusions::parse(&self.autogenerate.exclude)
+            .map_err(|e| format!("`autogenerate.exclude`: {e}"))?;
         if self.migrations.statement_timeout == Some(0) {
             return Err("`migrations.statement_timeout` is 0; leave it out for no limit, or give the seconds a statement may take".to_string());
         }
         Ok(())
+    }
+
+    /// `[autogenerate] exclude`, parsed (checked when the file was read).
+    pub fn exclusions(&self) -> Exclusions {
+        Exclusions::parse(&self.autogenerate.exclude).unwrap_or_default()
     }
 
     /// Environment variables win over the file.
@@ -339,6 +358,18 @@ mod tests {
             Some("hunter2")
         );
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn exclude_patterns_are_checked_when_the_file_is_read() {
+        let config =
+            Config::parse("[autogenerate]\nexclude = [\"legacy_*\", \"view:*\"]\n").unwrap();
+        assert_eq!(config.exclusions().patterns().len(), 2);
+        let err = Config::parse("[autogenerate]\nexclude = [\"views:*\"]\n").unwrap_err();
+        assert!(
+            err.starts_with("`autogenerate.exclude`: exclude pattern `views:*` names kind `views`"),
+            "{err}"
+        );
     }
 
     #[test]

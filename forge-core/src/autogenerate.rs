@@ -2,6 +2,7 @@
 //! (introspection), diffed and rendered into the bodies of revision files.
 //! Shared by `migrate revision` and `migrate check`.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use sqlx::PgConnection;
@@ -9,7 +10,7 @@ use sqlx::PgConnection;
 use crate::diff::{diff_settled, renamed_live, Change};
 use crate::introspect::postgres::introspect_with;
 use crate::introspect::postgres::settle::{settle, SettleError};
-use crate::introspect::{IntrospectError, IntrospectOptions};
+use crate::introspect::{Exclusions, IntrospectError, IntrospectOptions};
 use crate::model::naming::MAX_IDENTIFIER_BYTES;
 use crate::model::{ColumnType, Identity, KeyTarget, Schema};
 use crate::render::postgres::{literal, PostgreSql};
@@ -30,6 +31,19 @@ pub enum AutogenerateError {
     },
     #[error("the database is at revision {}, which no migration file defines; restore the file, or `migrate stamp` the database to a known revision", .unknown.join(", "))]
     UnknownRevision { unknown: Vec<String> },
+    #[error("table `{table}` is {} in the database and {} in the models, and PostgreSQL cannot change a table's partitioning in place; write that migration by hand (a new table, the rows copied, the names swapped), or exclude the table in [autogenerate] exclude", partitioning(.live), partitioning(.desired))]
+    PartitioningChanged {
+        table: crate::model::TableName,
+        live: Option<String>,
+        desired: Option<String>,
+    },
+}
+
+fn partitioning(by: &Option<String>) -> String {
+    match by {
+        Some(by) => format!("partitioned by {by}"),
+        None => "not partitioned".to_string(),
+    }
 }
 
 fn at(current: &[String]) -> String {
@@ -49,12 +63,36 @@ pub async fn changes(
     version_table: &str,
     desired: &Schema,
 ) -> Result<Vec<Change>, AutogenerateError> {
-    // The runner names the history table after the version table.
+    changes_excluding(conn, schema, version_table, &Exclusions::default(), desired).await
+}
+
+/// [`changes`], leaving out what `exclude` (`[autogenerate] exclude`) names,
+/// in the database and in the models.
+pub async fn changes_excluding(
+    conn: &mut PgConnection,
+    schema: &str,
+    version_table: &str,
+    exclude: &Exclusions,
+    desired: &Schema,
+) -> Result<Vec<Change>, AutogenerateError> {
+    compare(
+        conn,
+        schema,
+        &project_options(version_table, exclude),
+        desired,
+    )
+    .await
+}
+
+/// What a project's commands read of its database: everything but Forge's
+/// bookkeeping tables (the configured version table and the history table
+/// the runner names after it) and what `exclude` names.
+pub fn project_options(version_table: &str, exclude: &Exclusions) -> IntrospectOptions {
     let history_table = crate::runner::Bookkeeping::new(version_table).history_table;
-    let options = IntrospectOptions::default()
+    IntrospectOptions::default()
         .ignoring(version_table)
-        .ignoring(history_table);
-    compare(conn, schema, &options, desired).await
+        .ignoring(history_table)
+        .excluding(exclude.clone())
 }
 
 /// The changes between `desired` and the database: validates the models,
@@ -69,8 +107,13 @@ pub async fn compare(
     desired: &Schema,
 ) -> Result<Vec<Change>, AutogenerateError> {
     validate(desired)?;
-    let options = options.clone().with_schemas(desired.namespaces_used());
+    let desired = &*without_excluded(desired, &options.exclude, schema);
+    let options = options
+        .clone()
+        .with_schemas(desired.namespaces_used())
+        .without_unmanaged();
     let live = introspect_with(conn, schema, &options).await?.schema;
+    check_partitioning(desired, &live)?;
     let settlement = settle(conn, schema, desired, &renamed_live(desired, &live)).await?;
     validate_foreign_key_types(&settlement.desired)?;
     Ok(diff_settled(
@@ -78,6 +121,50 @@ pub async fn compare(
         &live,
         &settlement.settled,
     ))
+}
+
+/// The models without the tables and enum types `exclude` names (a foreign
+/// key may still point at an excluded table: it exists, Forge leaves it be).
+pub fn without_excluded<'s>(
+    desired: &'s Schema,
+    exclude: &Exclusions,
+    schema: &str,
+) -> Cow<'s, Schema> {
+    if exclude.is_empty() {
+        return Cow::Borrowed(desired);
+    }
+    let mut kept = desired.clone();
+    kept.tables
+        .retain(|t| !exclude.excludes_table(&t.qualified_name(), schema));
+    kept.enums.retain(|e| {
+        exclude
+            .matching(crate::model::ObjectKind::Enum, None, &e.name, schema)
+            .is_none()
+    });
+    Cow::Owned(kept)
+}
+
+/// A table partitioned otherwise in the models than in the database cannot
+/// be altered into shape: stop before writing anything.
+fn check_partitioning(desired: &Schema, live: &Schema) -> Result<(), AutogenerateError> {
+    for table in &desired.tables {
+        let Some(live_table) = live.table_named(&table.qualified_name()) else {
+            continue;
+        };
+        let same = match (&table.partition_by, &live_table.partition_by) {
+            (None, None) => true,
+            (Some(d), Some(l)) => crate::model::expression::same(d, l),
+            _ => false,
+        };
+        if !same {
+            return Err(AutogenerateError::PartitioningChanged {
+                table: table.qualified_name(),
+                live: live_table.partition_by.clone(),
+                desired: table.partition_by.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Autogenerate compares with a database at the head(s) of the files: one
@@ -244,7 +331,7 @@ pub fn validate(schema: &Schema) -> Result<(), AutogenerateError> {
         }
         for u in &table.uniques {
             named("unique", &u.name)?;
-            if let Some(c) = u.columns.iter().find(|c| !has_column(c)) {
+            if let Some(c) = u.columns.iter().chain(&u.include).find(|c| !has_column(c)) {
                 return problem(format!(
                     "unique `{}` names column `{c}`, which table `{t}` does not have",
                     u.name
@@ -482,7 +569,7 @@ mod tests {
         Schema {
             tables: vec![t],
             enums: vec![EnumType::new("e", &["a", "b"])],
-            namespaces: vec![],
+            ..Schema::default()
         }
     }
 

@@ -33,6 +33,8 @@ pub mod database;
 #[cfg(feature = "postgres")]
 pub mod embedded;
 #[cfg(feature = "postgres")]
+pub mod guard;
+#[cfg(feature = "postgres")]
 pub mod introspect;
 #[cfg(feature = "postgres")]
 pub mod runner;

@@ -292,6 +292,7 @@ mod tests {
                 table: table.to_string(),
                 schema: None,
                 comment: None,
+                partition_by: None,
                 renamed_from: vec![],
                 columns,
                 indexes: vec![],

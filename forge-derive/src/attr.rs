@@ -172,13 +172,18 @@ pub struct IndexOptions {
     pub descending: bool,
     pub nulls_first: Option<bool>,
     pub opclass: Option<String>,
+    /// `unique(...)` only: `deferrable` / `deferrable = "initially deferred"`.
+    pub deferrable: Option<Deferrable>,
 }
 
-/// `unique` or `unique(name = "...", nulls_not_distinct)` on a field.
+/// `unique` or `unique(name = "...", nulls_not_distinct, include(...),
+/// deferrable)` on a field.
 #[derive(Clone, Default)]
 pub struct UniqueOptions {
     pub name: Option<String>,
     pub nulls_not_distinct: bool,
+    pub include: Vec<String>,
+    pub deferrable: Option<Deferrable>,
 }
 
 /// `check(name = "...", expr = "...")`.
@@ -227,6 +232,7 @@ impl CompositeKind {
 const CONTAINER_KEYS: &[&str] = &[
     "table",
     "schema",
+    "partition_by",
     "renamed_from",
     "index",
     "unique",
@@ -269,6 +275,8 @@ const VARIANT_KEYS: &[&str] = &["rename", "renamed_from"];
 pub struct ContainerAttrs {
     pub table: Attr<String>,
     pub schema: Attr<String>,
+    /// `partition_by = "RANGE (happened_on)"`: a partitioned table.
+    pub partition_by: Attr<String>,
     pub renamed_from: Vec<Slot<String>>,
     pub composites: Vec<Composite>,
     pub checks: Vec<Slot<NamedCheck>>,
@@ -279,6 +287,7 @@ impl ContainerAttrs {
         let mut out = ContainerAttrs {
             table: Attr::none("table"),
             schema: Attr::none("schema"),
+            partition_by: Attr::none("partition_by"),
             renamed_from: Vec::new(),
             composites: Vec::new(),
             checks: Vec::new(),
@@ -291,6 +300,7 @@ impl ContainerAttrs {
             match name.as_str() {
                 "table" => set_string(cx, meta, &mut out.table),
                 "schema" => set_string(cx, meta, &mut out.schema),
+                "partition_by" => set_string(cx, meta, &mut out.partition_by),
                 "renamed_from" => {
                     if let Some((span, value)) = string_value(cx, meta, "renamed_from")? {
                         out.renamed_from.push(Slot {
@@ -427,6 +437,8 @@ impl FieldAttrs {
                         let unique = UniqueOptions {
                             name: options.name,
                             nulls_not_distinct: options.nulls_not_distinct.is_some(),
+                            include: options.include.into_iter().map(|(n, _)| n).collect(),
+                            deferrable: options.deferrable,
                         };
                         out.unique.set(cx, key, key, unique);
                         Ok(())
@@ -974,7 +986,23 @@ const STRUCT_INDEX_OPTIONS: &[&str] = &[
     "include",
 ];
 /// The options of `unique(...)`.
-const UNIQUE_OPTIONS: &[&str] = &["name", "nulls_not_distinct"];
+const UNIQUE_OPTIONS: &[&str] = &["name", "nulls_not_distinct", "include", "deferrable"];
+/// Every option any `index(...)` or `unique(...)` takes (a word that is none
+/// of them is a key).
+const ALL_INDEX_OPTIONS: &[&str] = &[
+    "name",
+    "unique",
+    "nulls_not_distinct",
+    "where",
+    "method",
+    "include",
+    "desc",
+    "asc",
+    "nulls_first",
+    "nulls_last",
+    "opclass",
+    "deferrable",
+];
 
 /// Where an `index(...)` list is written: what it may hold.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1026,7 +1054,7 @@ fn index_options(cx: &Ctxt, meta: &ParseNestedMeta, place: Place) -> syn::Result
                 Place::Struct => STRUCT_INDEX_OPTIONS,
                 Place::FieldUnique | Place::StructUnique => UNIQUE_OPTIONS,
             };
-            let is_option = FIELD_INDEX_OPTIONS.contains(&name.as_str());
+            let is_option = ALL_INDEX_OPTIONS.contains(&name.as_str());
             if is_option
                 && !(flag
                     && matches!(
@@ -1051,9 +1079,11 @@ fn index_options(cx: &Ctxt, meta: &ParseNestedMeta, place: Place) -> syn::Result
             } else {
                 let expected = match place {
                     Place::Field => "name, unique, nulls_not_distinct, where, method, include(...), desc, nulls_first, nulls_last, opclass",
-                    Place::FieldUnique => "name, nulls_not_distinct",
+                    Place::FieldUnique => "name, nulls_not_distinct, include(...), deferrable",
                     Place::Struct => "field names, \"SQL keys\", name, unique, nulls_not_distinct, where, method, include(...)",
-                    Place::StructUnique => "field names, name, nulls_not_distinct",
+                    Place::StructUnique => {
+                        "field names, name, nulls_not_distinct, include(...), deferrable"
+                    }
                 };
                 cx.error_at(
                     span,
@@ -1147,6 +1177,21 @@ fn index_option(
                 options
                     .include
                     .push((syn::ext::IdentExt::unraw(&ident).to_string(), ident.span()));
+            }
+        }
+        "deferrable" => {
+            options.deferrable = Some(Deferrable::InitiallyImmediate);
+            if content.peek(Token![=]) {
+                content.parse::<Token![=]>()?;
+                let text: syn::LitStr = content.parse()?;
+                match text.value().trim().to_ascii_lowercase().as_str() {
+                    "initially immediate" => {}
+                    "initially deferred" => options.deferrable = Some(Deferrable::InitiallyDeferred),
+                    _ => cx.error_at(
+                        text.span(),
+                        format!("unknown deferral \"{}\"; expected \"initially immediate\" or \"initially deferred\" (or a bare `deferrable`)", text.value()),
+                    ),
+                }
             }
         }
         "unique" | "desc" | "asc" | "nulls_first" | "nulls_last" | "nulls_not_distinct" => {

@@ -55,6 +55,7 @@ fn check_names_not_empty(cx: &Ctxt, entity: &Entity) {
     let mut slots = vec![
         ("table", entity.attrs.table.slot()),
         ("schema", entity.attrs.schema.slot()),
+        ("partition_by", entity.attrs.partition_by.slot()),
     ];
     for field in &entity.fields {
         slots.push(("column", field.attrs.column.slot()));

@@ -90,6 +90,7 @@ fn generate(entity: &Entity) -> TokenStream {
         None => quote! { ::core::option::Option::None },
     };
     let comment = option_string(entity.comment.as_deref());
+    let partition_by = option_string(entity.attrs.partition_by.get().map(String::as_str));
     let renamed_from = string_vec(entity.attrs.renamed_from.iter().map(|s| s.value.as_str()));
     let indexes = entity
         .attrs
@@ -111,11 +112,21 @@ fn generate(entity: &Entity) -> TokenStream {
                 .collect();
             let columns = string_vec(columns.iter().map(String::as_str));
             let nulls_not_distinct = c.options.nulls_not_distinct.is_some();
+            let include: Vec<String> = c
+                .options
+                .include
+                .iter()
+                .map(|(name, _)| column_of(entity, name).unwrap_or_else(|| name.clone()))
+                .collect();
+            let include = string_vec(include.iter().map(String::as_str));
+            let deferrable = deferral(c.options.deferrable);
             quote! {
                 ::forge::__private::UniqueDefinition {
                     name: #name,
                     columns: #columns,
                     nulls_not_distinct: #nulls_not_distinct,
+                    include: #include,
+                    deferrable: ::forge::__private::Deferrable::#deferrable,
                 }
             }
         });
@@ -151,6 +162,7 @@ fn generate(entity: &Entity) -> TokenStream {
                         table: ::std::string::String::from(#table),
                         schema: #schema,
                         comment: #comment,
+                        partition_by: #partition_by,
                         renamed_from: #renamed_from,
                         columns: <Self as ::forge::__private::EntityFields>::columns(),
                         indexes: ::std::vec![#(#indexes),*],
@@ -228,12 +240,14 @@ fn key_tokens(spec: &KeySpec) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let opclass = option_string(spec.opclass.as_deref());
+    let collation = option_string(spec.collation.as_deref());
     quote! {
         ::forge::__private::IndexKey {
             target: #target,
             descending: #descending,
             nulls: #nulls,
             opclass: #opclass,
+            collation: #collation,
         }
     }
 }
@@ -247,6 +261,7 @@ fn index_definition(entity: &Entity, options: &IndexOptions, column: Option<&str
             descending: options.descending,
             nulls_first: options.nulls_first,
             opclass: options.opclass.clone(),
+            collation: None,
         })],
         None => options
             .keys
@@ -257,6 +272,7 @@ fn index_definition(entity: &Entity, options: &IndexOptions, column: Option<&str
                     descending: false,
                     nulls_first: None,
                     opclass: None,
+                    collation: None,
                 }),
                 IndexItem::Sql(spec, _) => key_tokens(spec),
             })
@@ -407,11 +423,20 @@ fn column(entity: &Entity, field: &Field, in_struct_key: bool) -> TokenStream {
     if let Some(unique) = a.unique.get() {
         let unique_name = option_string(unique.name.as_deref());
         let nulls_not_distinct = unique.nulls_not_distinct;
+        let include: Vec<String> = unique
+            .include
+            .iter()
+            .map(|name| column_of(entity, name).unwrap_or_else(|| name.clone()))
+            .collect();
+        let include = string_vec(include.iter().map(String::as_str));
+        let deferrable = deferral(unique.deferrable);
         steps.push(quote! {
             column.unique = ::core::option::Option::Some(::forge::__private::UniqueDefinition {
                 name: #unique_name,
                 columns: ::std::vec::Vec::new(),
                 nulls_not_distinct: #nulls_not_distinct,
+                include: #include,
+                deferrable: ::forge::__private::Deferrable::#deferrable,
             });
         });
     }
@@ -488,11 +513,7 @@ fn column(entity: &Entity, field: &Field, in_struct_key: bool) -> TokenStream {
         let on_delete = action(a.on_delete.get().copied());
         let on_update = action(a.on_update.get().copied());
         let fk_name = option_string(a.fk_name.get().map(String::as_str));
-        let deferrable = match a.deferrable.get() {
-            None => quote!(NotDeferrable),
-            Some(Deferrable::InitiallyImmediate) => quote!(InitiallyImmediate),
-            Some(Deferrable::InitiallyDeferred) => quote!(InitiallyDeferred),
-        };
+        let deferrable = deferral(a.deferrable.get().copied());
         let match_type = if a.match_full.get() == Some(&true) {
             quote!(Full)
         } else {
@@ -591,4 +612,13 @@ fn string_vec<'a>(values: impl IntoIterator<Item = &'a str>) -> TokenStream {
 /// The first token of a type: where a "trait not implemented" error should point.
 fn span_of(ty: &syn::Type) -> Span {
     syn::spanned::Spanned::span(ty)
+}
+
+/// The `Deferrable` variant of a deferral attribute.
+fn deferral(deferrable: Option<Deferrable>) -> TokenStream {
+    match deferrable {
+        None => quote!(NotDeferrable),
+        Some(Deferrable::InitiallyImmediate) => quote!(InitiallyImmediate),
+        Some(Deferrable::InitiallyDeferred) => quote!(InitiallyDeferred),
+    }
 }

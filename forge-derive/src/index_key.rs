@@ -1,8 +1,8 @@
 //! An index key written as SQL in `index("...")`: a column or an expression,
-//! then an operator class, a direction and a NULLS order, as PostgreSQL's
-//! grammar has it (`column | function(...) | (expression)`, `[opclass]`,
-//! `[ASC | DESC]`, `[NULLS FIRST | LAST]`). Parsed at compile time so a
-//! mistake points at the string.
+//! then a collation, an operator class, a direction and a NULLS order, as
+//! PostgreSQL's grammar has it (`column | function(...) | (expression)`,
+//! `[COLLATE collation]`, `[opclass]`, `[ASC | DESC]`, `[NULLS FIRST | LAST]`).
+//! Parsed at compile time so a mistake points at the string.
 
 /// What a key indexes.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +18,8 @@ pub struct KeySpec {
     /// `Some(true)`: NULLS FIRST; `Some(false)`: NULLS LAST.
     pub nulls_first: Option<bool>,
     pub opclass: Option<String>,
+    /// `COLLATE "C"`: as PostgreSQL reads it (a bare word lowercased).
+    pub collation: Option<String>,
 }
 
 /// One lexical piece of a key: a word, a quoted identifier, or a
@@ -131,11 +133,24 @@ pub fn parse(text: &str) -> Result<KeySpec, String> {
         (Some(Piece::Quoted(name)), _) => Target::Column(name),
         (None, _) => return Err("an index key names a column or an expression".to_string()),
     };
+    let mut rest = rest.peekable();
+    let collation = match rest.peek() {
+        Some(Piece::Word(w)) if w.eq_ignore_ascii_case("collate") => {
+            rest.next();
+            match rest.next() {
+                Some(Piece::Word(name)) => Some(name.to_ascii_lowercase()),
+                Some(Piece::Quoted(name)) => Some(name),
+                _ => {
+                    return Err(
+                        "COLLATE is followed by a collation name, e.g. COLLATE \"C\"".to_string(),
+                    )
+                }
+            }
+        }
+        _ => None,
+    };
     let opclass = match rest.next() {
         None => None,
-        Some(Piece::Word(w)) if w.eq_ignore_ascii_case("collate") => {
-            return Err("a key's own COLLATE is not supported; give the column the collation with `collation = \"...\"`".to_string())
-        }
         Some(Piece::Word(opclass)) => Some(opclass.to_ascii_lowercase()),
         Some(_) => {
             return Err(
@@ -153,6 +168,7 @@ pub fn parse(text: &str) -> Result<KeySpec, String> {
         descending,
         nulls_first,
         opclass,
+        collation,
     })
 }
 
@@ -168,7 +184,8 @@ mod tests {
                 target: Target::Column("created_at".into()),
                 descending: true,
                 nulls_first: Some(false),
-                opclass: None
+                opclass: None,
+                collation: None,
             }
         );
         let lower = parse("lower(email) text_pattern_ops").unwrap();
@@ -185,6 +202,13 @@ mod tests {
         assert!(parse("a + b").is_err());
         assert!(parse("a nulls sometimes").is_err());
         assert!(parse("lower(email").is_err());
-        assert!(parse("title COLLATE \"C\"").is_err());
+        let collated = parse("title COLLATE \"C\" text_pattern_ops DESC").unwrap();
+        assert_eq!(collated.collation.as_deref(), Some("C"));
+        assert_eq!(collated.opclass.as_deref(), Some("text_pattern_ops"));
+        assert_eq!(
+            parse("title collate POSIX").unwrap().collation.as_deref(),
+            Some("posix")
+        );
+        assert!(parse("title COLLATE").is_err());
     }
 }

@@ -32,8 +32,9 @@ use syn::parse_macro_input;
 /// |---|---|
 /// | `table = "products"` | table name; default: snake_case of the struct name without a trailing `Table` |
 /// | `schema = "billing"` | PostgreSQL schema of the table (created by the migration that first needs it; foreign keys may cross schemas); default: the configured one |
+/// | `partition_by = "RANGE (happened_on)"` | a partitioned table, as PostgreSQL prints its key (`LIST (region)`, `HASH (id)`); its partitions are not managed (they are listed as such, and autogenerate never touches them); PostgreSQL cannot change a table's partitioning in place, so a change is an error at `migrate revision` |
 /// | `renamed_from = "old"` | an earlier table name in the same schema (repeatable): the diff renames instead of drop + create, sequences included |
-/// | `index(a, "lower(b) text_pattern_ops", "c DESC NULLS LAST", ...)` | an index (repeatable): keys are fields, or SQL in a string (`column`, `function(...)` or `(expression)`, then an operator class, `ASC`/`DESC`, `NULLS FIRST`/`LAST`); options `name = "..."`, `unique`, `nulls_not_distinct`, `where = "..."` (partial), `method = "gin"`, `include(d, e)` |
+/// | `index(a, "lower(b) text_pattern_ops", "c DESC NULLS LAST", ...)` | an index (repeatable): keys are fields, or SQL in a string (`column`, `function(...)` or `(expression)`, then `COLLATE "C"`, an operator class, `ASC`/`DESC`, `NULLS FIRST`/`LAST`); options `name = "..."`, `unique`, `nulls_not_distinct`, `where = "..."` (partial), `method = "gin"`, `include(d, e)` |
 /// | `unique(a, b)` | a unique constraint (repeatable); options `name = "..."`, `nulls_not_distinct` |
 /// | `primary_key(a, b)` | composite primary key over own fields (then no field may say `primary_key`) |
 /// | `check(name = "...", expr = "...")` | a CHECK over several columns (repeatable); without a name, `<table>_check` |

@@ -23,6 +23,13 @@ pub fn startup_example() -> std::path::PathBuf {
     package_binary("migrate-at-start-under-test")
 }
 
+/// The CLI of a team that adopted `fixtures/existing_database.sql`, with
+/// models of its tables (`support/legacy_app/main.rs`), built with this package.
+pub fn legacy_cli() -> std::path::PathBuf {
+    package_binary("legacy-forge-cli")
+}
+
+/// A binary of this package, next to the test binaries' folder.
 fn package_binary(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("the test binary knows its path");
     // target/<profile>/deps/<test> -> target/<profile>/<name>

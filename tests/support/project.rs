@@ -111,7 +111,12 @@ impl Project {
     /// A `Command` for the example app's binary, run in this project with a
     /// clean environment (no DATABASE_URL from the caller's shell).
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(crate::example_cli());
+        self.command_of(&crate::example_cli(), args)
+    }
+
+    /// [`Project::command`] for another app's binary (`crate::legacy_cli()`).
+    pub fn command_of(&self, binary: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(binary);
         command
             .args(args)
             .current_dir(self.path())
@@ -123,7 +128,15 @@ impl Project {
 
     /// Runs the example app's CLI in this project and collects its output.
     pub fn cli(&self, args: &[&str]) -> Run {
-        let output: Output = self.command(args).output().expect("run api-forge-cli");
+        self.cli_of(&crate::example_cli(), args)
+    }
+
+    /// [`Project::cli`] for another app's binary.
+    pub fn cli_of(&self, binary: &Path, args: &[&str]) -> Run {
+        let output: Output = self
+            .command_of(binary, args)
+            .output()
+            .expect("run the app's CLI");
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

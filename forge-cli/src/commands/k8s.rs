@@ -84,7 +84,8 @@ fn apply_flags(flags: &K8sTarget, k8s: &mut K8sConfig) {
 /// Whether the command reads or writes the database. Those that do not work
 /// from the migration files alone: `heads`, `show`, `merge`, `revision
 /// --no-autogenerate` (and `--merge`), offline SQL between two named
-/// revisions (`upgrade`/`downgrade --sql FROM:TO`) and `stamp --sql --purge`.
+/// revisions (`upgrade`/`downgrade --sql FROM:TO`), `stamp --sql --purge` and
+/// `check --offline`.
 fn needs_database(command: &MigrateCommand) -> bool {
     let range = |revision: &str| {
         matches!(
@@ -98,7 +99,10 @@ fn needs_database(command: &MigrateCommand) -> bool {
         MigrateCommand::Upgrade(args) => !(args.sql && range(&args.revision)),
         MigrateCommand::Downgrade(args) => !(args.sql && range(&args.revision)),
         MigrateCommand::Stamp(args) => !(args.sql && args.purge),
-        MigrateCommand::Current(_) | MigrateCommand::History(_) | MigrateCommand::Check(_) => true,
+        MigrateCommand::Check(args) => !args.offline,
+        MigrateCommand::Current(_) | MigrateCommand::History(_) | MigrateCommand::Baseline(_) => {
+            true
+        }
     }
 }
 

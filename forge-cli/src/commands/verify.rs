@@ -38,6 +38,7 @@ pub async fn exec(
         migrations_dir: config.migrations_dir(),
         version_table: config.migrations.version_table.clone(),
         models: registry::schema().ok(),
+        exclude: config.exclusions(),
         transport,
     };
     let report = verify::verify(url, &expect).await;

@@ -77,7 +77,10 @@ pub(crate) fn same_primary_key(a: &PrimaryKey, b: &PrimaryKey) -> bool {
 }
 
 pub(crate) fn same_unique(a: &UniqueConstraint, b: &UniqueConstraint) -> bool {
-    a.columns == b.columns && a.nulls_not_distinct == b.nulls_not_distinct
+    a.columns == b.columns
+        && a.nulls_not_distinct == b.nulls_not_distinct
+        && a.include == b.include
+        && a.deferrable == b.deferrable
 }
 
 /// Same columns, target and behaviour. A live `NOT VALID` is the same
@@ -93,6 +96,8 @@ pub(crate) fn same_foreign_key(a: &ForeignKey, b: &ForeignKey) -> bool {
         && a.match_type == b.match_type
 }
 
+/// Same expression. A live `NOT VALID` or `NO INHERIT` is the same
+/// constraint: the models cannot say either, and the diff keeps them.
 pub(crate) fn same_check(
     desired: &CheckConstraint,
     settled: Settled,
@@ -145,4 +150,5 @@ fn same_key(desired: &IndexKey, settled: Option<&IndexKey>, live: &IndexKey) -> 
         && desired.descending == live.descending
         && desired.nulls == live.nulls
         && opclass(desired) == opclass(live)
+        && desired.collation == live.collation
 }

@@ -590,7 +590,7 @@ fn with_status(labels: &[&str]) -> Schema {
     Schema {
         tables: vec![t],
         enums: vec![status(labels)],
-        namespaces: vec![],
+        ..Schema::default()
     }
 }
 

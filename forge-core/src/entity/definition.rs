@@ -144,6 +144,9 @@ pub struct UniqueDefinition {
     /// Empty on a field: the field's column.
     pub columns: Vec<String>,
     pub nulls_not_distinct: bool,
+    /// `include(...)`: columns stored in its index, not part of the key.
+    pub include: Vec<String>,
+    pub deferrable: Deferrable,
 }
 
 /// A CHECK with a name of its own (or the conventional one when `None`).
@@ -159,6 +162,8 @@ pub struct EntityDefinition {
     pub table: String,
     pub schema: Option<String>,
     pub comment: Option<String>,
+    /// `PARTITION BY ...` (`partition_by = "RANGE (happened_on)"`).
+    pub partition_by: Option<String>,
     pub renamed_from: Vec<String>,
     pub columns: Vec<ColumnDefinition>,
     /// Struct-level `index(...)`.
@@ -246,6 +251,7 @@ impl EntityDefinition {
         let mut table = Table::new(name);
         table.schema = self.schema.clone();
         table.comment = self.comment.clone();
+        table.partition_by = self.partition_by.clone();
         table.renamed_from = self.renamed_from.clone();
         table.columns = self
             .columns
@@ -279,6 +285,8 @@ impl EntityDefinition {
                         .unwrap_or_else(|| naming::unique(name, &cols)),
                     columns: vec![column.name.clone()],
                     nulls_not_distinct: unique.nulls_not_distinct,
+                    include: unique.include.clone(),
+                    deferrable: unique.deferrable,
                 });
             }
             if !column.checks.is_empty() {
@@ -335,6 +343,8 @@ impl EntityDefinition {
                     .unwrap_or_else(|| naming::unique(name, &unique.columns)),
                 columns: unique.columns.clone(),
                 nulls_not_distinct: unique.nulls_not_distinct,
+                include: unique.include.clone(),
+                deferrable: unique.deferrable,
             });
         }
         for index in &self.indexes {

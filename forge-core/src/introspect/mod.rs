@@ -3,16 +3,20 @@
 //!
 //! Each dialect reads its catalogs in a fixed number of queries whatever the
 //! number of tables, normalizes what the database reports (type aliases,
-//! default expressions) the way the models are normalized, and ignores what
-//! the model does not describe (views, sequences, functions, triggers, Forge's
-//! own version tables).
+//! default expressions) the way the models are normalized, and lists what
+//! Forge does not manage (views, functions, triggers, partitions...) as
+//! unmanaged objects rather than leaving it out. Forge's own version tables
+//! and what `[autogenerate] exclude` names are left out.
 
 mod error;
+pub mod exclude;
 pub mod postgres;
 
 use std::future::Future;
 
 pub use error::IntrospectError;
+pub use exclude::{ExcludeError, Exclusions};
+pub use postgres::query::Unmanaged;
 
 use crate::model::Schema;
 
@@ -28,6 +32,11 @@ pub struct IntrospectOptions {
     /// PostgreSQL schemas to read besides the default one (those the models
     /// put tables in); one that does not exist reads as absent, not as an error.
     pub other_schemas: Vec<String>,
+    /// What `[autogenerate] exclude` leaves out.
+    pub exclude: Exclusions,
+    /// Whether to list the objects Forge does not manage, with their
+    /// definitions (comparing with the models needs none of them).
+    pub unmanaged: Unmanaged,
 }
 
 impl Default for IntrospectOptions {
@@ -35,6 +44,8 @@ impl Default for IntrospectOptions {
         IntrospectOptions {
             ignored_tables: FORGE_TABLES.iter().map(|t| t.to_string()).collect(),
             other_schemas: Vec::new(),
+            exclude: Exclusions::default(),
+            unmanaged: Unmanaged::Define,
         }
     }
 }
@@ -56,6 +67,18 @@ impl IntrospectOptions {
                 self.other_schemas.push(schema);
             }
         }
+        self
+    }
+
+    /// Also leaves out what these patterns match.
+    pub fn excluding(mut self, exclude: Exclusions) -> Self {
+        self.exclude = exclude;
+        self
+    }
+
+    /// Reads the managed tables and enum types only.
+    pub fn without_unmanaged(mut self) -> Self {
+        self.unmanaged = Unmanaged::Skip;
         self
     }
 

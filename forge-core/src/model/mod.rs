@@ -12,8 +12,10 @@
 mod column_type;
 pub mod expression;
 pub mod naming;
+mod unmanaged;
 
 pub use column_type::ColumnType;
+pub use unmanaged::{creation_order, ObjectKind, ObjectRef, Phase, UnmanagedObject};
 
 use std::fmt;
 
@@ -34,6 +36,12 @@ pub struct Schema {
     /// of them that exist).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<String>,
+    /// What the database holds besides the managed tables and enum types
+    /// (views, functions, triggers, partitions...), read from a database
+    /// only, sorted by kind, schema, table and name. The diff never touches
+    /// them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmanaged: Vec<UnmanagedObject>,
 }
 
 /// A table's name with its PostgreSQL schema (`None`: the default schema).
@@ -101,6 +109,11 @@ pub struct Table {
     pub checks: Vec<CheckConstraint>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `PARTITION BY ...` of a partitioned table, as PostgreSQL prints it
+    /// (`RANGE (happened_on)`). Its partitions are not managed: they are
+    /// listed among the unmanaged objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
     /// Earlier names of this table, in the same schema (models only): the
     /// diff renames instead of dropping and creating.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -284,6 +297,9 @@ pub struct IndexKey {
     /// An operator class other than the type's default (`text_pattern_ops`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opclass: Option<String>,
+    /// `COLLATE` of the key when not the one of its column (or expression).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
 }
 
 /// What an index key indexes.
@@ -316,6 +332,7 @@ impl IndexKey {
             descending: false,
             nulls: None,
             opclass: None,
+            collation: None,
         }
     }
 
@@ -354,6 +371,11 @@ pub struct UniqueConstraint {
     /// `UNIQUE NULLS NOT DISTINCT` (PostgreSQL 15+).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub nulls_not_distinct: bool,
+    /// `INCLUDE (...)`: columns stored in its index but not part of the key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    #[serde(default, skip_serializing_if = "Deferrable::is_default")]
+    pub deferrable: Deferrable,
 }
 
 impl UniqueConstraint {
@@ -362,6 +384,8 @@ impl UniqueConstraint {
             name: name.into(),
             columns: columns.iter().map(|c| c.to_string()).collect(),
             nulls_not_distinct: false,
+            include: Vec::new(),
+            deferrable: Deferrable::NotDeferrable,
         }
     }
 }
@@ -539,8 +563,14 @@ pub struct CheckConstraint {
     /// The boolean expression, as written in the model or as the database prints it.
     pub expression: String,
     /// Added `NOT VALID` and not validated since (read from a database).
+    /// Kept as it is: the diff neither adds nor validates one (validating
+    /// is a migration of its own, written by hand).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_valid: bool,
+    /// `NO INHERIT`: not passed on to inheriting tables (read from a
+    /// database, kept as it is).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_inherit: bool,
 }
 
 impl CheckConstraint {
@@ -549,6 +579,7 @@ impl CheckConstraint {
             name: name.into(),
             expression: expression.into(),
             not_valid: false,
+            no_inherit: false,
         }
     }
 }
@@ -616,6 +647,9 @@ impl Schema {
         for table in &mut self.tables {
             table.normalize();
         }
+        self.unmanaged.sort_by(|a, b| {
+            (a.kind, &a.schema, &a.table, &a.name).cmp(&(b.kind, &b.schema, &b.table, &b.name))
+        });
     }
 
     pub fn normalized(mut self) -> Self {
@@ -636,6 +670,7 @@ impl Table {
             foreign_keys: Vec::new(),
             checks: Vec::new(),
             comment: None,
+            partition_by: None,
             renamed_from: Vec::new(),
         }
     }

@@ -22,7 +22,8 @@ pub(super) async fn drift(
     let bookkeeping = Bookkeeping::new(&expect.version_table);
     let options = IntrospectOptions::default()
         .ignoring(bookkeeping.version_table)
-        .ignoring(bookkeeping.history_table);
+        .ignoring(bookkeeping.history_table)
+        .excluding(expect.exclude.clone());
     // The comparison autogenerate makes (the server settles what text cannot).
     let changes = match compare(connection, &expect.schema, &options, models).await {
         Ok(changes) => changes,

@@ -77,6 +77,8 @@ pub struct Expectations {
     pub version_table: String,
     /// The models' schema; `None` when the binary cannot tell (drift is skipped).
     pub models: Option<Schema>,
+    /// `[autogenerate] exclude`: what the drift check leaves alone.
+    pub exclude: crate::introspect::Exclusions,
     pub transport: Transport,
 }
 

@@ -295,10 +295,11 @@ async fn against_database(
     let invalid = forge_core::runner::invalid_indexes(&mut db.connection).await;
     let drift = match &status {
         Ok(s) if s.pending.is_empty() && s.unknown.is_empty() => Some(
-            forge_core::autogenerate::changes(
+            forge_core::autogenerate::changes_excluding(
                 &mut db.connection,
                 &config.database.schema,
                 &config.migrations.version_table,
+                &config.exclusions(),
                 models,
             )
             .await,

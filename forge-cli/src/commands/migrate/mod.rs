@@ -2,6 +2,7 @@
 //! Every subcommand is driven by the [`Config`] and its arguments only, so
 //! `k8s db migrate ...` runs them unchanged against a port-forwarded database.
 
+pub mod baseline;
 pub mod check;
 pub mod current;
 pub mod downgrade;
@@ -52,6 +53,9 @@ pub enum MigrateCommand {
     Stamp(stamp::StampArgs),
     /// Exit 1 when migrations are pending (or the models and migrations disagree).
     Check(check::CheckArgs),
+    /// Adopt an existing database: write a first revision describing it as it
+    /// is, and stamp the database at it.
+    Baseline(baseline::BaselineArgs),
 }
 
 pub async fn exec(
@@ -70,6 +74,7 @@ pub async fn exec(
         MigrateCommand::Merge(args) => merge::exec(args, config, out).await,
         MigrateCommand::Stamp(args) => stamp::exec(args, config, out).await,
         MigrateCommand::Check(args) => check::exec(args, config, out).await,
+        MigrateCommand::Baseline(args) => baseline::exec(args, config, out).await,
     }
 }
 

@@ -10,7 +10,7 @@ use forge_core::autogenerate::{self, RevisionBody};
 use forge_core::graph::{RevisionGraph, RevisionSpec};
 use forge_core::script::{new_revision_id, NewRevision, ScriptDirectory};
 use forge_core::snapshot::{Snapshot, Snapshots};
-use forge_core::{database, registry, runner};
+use forge_core::{database, guard, registry, runner};
 use serde::Serialize;
 
 use crate::config::Config;
@@ -47,6 +47,10 @@ pub struct RevisionArgs {
     /// Write a merge revision joining all current heads.
     #[arg(long)]
     pub merge: bool,
+    /// Drop the tables no model describes even when no Forge migration
+    /// created them (by default the revision stops and lists them).
+    #[arg(long)]
+    pub drop_unmanaged: bool,
     /// The files written, as JSON.
     #[arg(long)]
     pub json: bool,
@@ -147,11 +151,25 @@ pub async fn exec(
                 .unwrap_or_default()
         },
     )?;
-    let changes = autogenerate::changes(&mut conn, schema, version_table, &desired).await?;
+    let changes = autogenerate::changes_excluding(
+        &mut conn,
+        schema,
+        version_table,
+        &config.exclusions(),
+        &desired,
+    )
+    .await?;
     if changes.is_empty() {
         report(out, Vec::new(), args.json)?;
         return Ok(None);
     }
+    // Nothing is written that drops what Forge does not manage.
+    if !args.drop_unmanaged {
+        let applied = graph.applied(&current)?;
+        let created = guard::created_tables(applied.iter().filter_map(|r| graph.get(r)), schema);
+        guard::check_drops(&changes, &created)?;
+    }
+    guard::check_dependents(&mut conn, schema, &changes).await?;
 
     // Usually one file; two when enum values must be committed before use.
     let mut parents = template.parents.clone();

@@ -1,14 +1,16 @@
 //! `schema dump` (the models' schema) and `schema inspect` (the live
-//! database's, as introspection reads it): both print a readable summary by
-//! default, or `--json`, `--sql` (DDL) or `--mermaid` (an ER diagram).
+//! database's, as introspection reads it, with what Forge does not manage
+//! listed after the tables): both print a readable summary by default, or
+//! `--json`, `--sql` (DDL that recreates it) or `--mermaid` (an ER diagram).
 
 mod mermaid;
+mod rust;
 
 use std::process::ExitCode;
 
 use forge_core::database;
 use forge_core::introspect::{postgres, IntrospectOptions};
-use forge_core::model::{ForeignKey, Identity, Index, Schema, Table};
+use forge_core::model::{ForeignKey, Identity, Index, ObjectKind, Schema, Table};
 use forge_core::registry;
 
 use crate::cli::{SchemaCommand, SchemaFormat};
@@ -24,47 +26,55 @@ pub async fn exec(
     match command {
         SchemaCommand::Dump(format) => {
             let schema = registry::schema()?;
-            print(&schema, &format, "in the models", out)?;
+            print(&schema, &format, "in the models", config, out)?;
         }
         SchemaCommand::Inspect(args) => {
             let schema = inspect(config).await?;
             let caption = format!("in schema {}", config.database.schema);
-            print(&schema, &args.format, &caption, out)?;
+            print(&schema, &args.format, &caption, config, out)?;
         }
     }
     Ok(None)
 }
 
-/// The live schema, without Forge's own bookkeeping tables.
-async fn inspect(config: &Config) -> Result<Schema, Failure> {
+/// The live schema, without Forge's own bookkeeping tables and what
+/// `[autogenerate] exclude` leaves out. Shared with `migrate baseline`.
+pub(crate) async fn inspect(config: &Config) -> Result<Schema, Failure> {
     let url = config.database_url()?;
     let schema_name = config.database.schema.as_str();
     let mut connection = database::connect(url, Some(schema_name)).await?;
-    // The configured version table is Forge's own, whatever its name.
-    let version_table = &config.migrations.version_table;
-    // The other PostgreSQL schemas the models put tables in are read too.
+    let read = postgres::introspect_with(&mut connection, schema_name, &options(config)).await;
+    let _ = sqlx::Connection::close(connection).await;
+    Ok(read?.schema)
+}
+
+/// What `inspect` reads: the configured schema and the other PostgreSQL
+/// schemas the models put tables in, everything but Forge's own tables (the
+/// configured version table, whatever its name) and what is excluded.
+fn options(config: &Config) -> IntrospectOptions {
     let models_schemas = registry::schema()
         .map(|s| s.namespaces_used())
         .unwrap_or_default();
-    let options = IntrospectOptions::default()
-        .ignoring(version_table)
-        .ignoring(forge_core::runner::Bookkeeping::new(version_table).history_table)
-        .with_schemas(models_schemas);
-    let read = postgres::introspect_with(&mut connection, schema_name, &options).await;
-    let _ = sqlx::Connection::close(connection).await;
-    Ok(read?.schema)
+    forge_core::autogenerate::project_options(
+        &config.migrations.version_table,
+        &config.exclusions(),
+    )
+    .with_schemas(models_schemas)
 }
 
 fn print(
     schema: &Schema,
     format: &SchemaFormat,
     caption: &str,
+    config: &Config,
     out: &mut Output<'_>,
 ) -> Result<(), Failure> {
     if format.json {
         out.json(schema)
     } else if format.sql {
         out.text(postgres_ddl(schema))
+    } else if format.rust {
+        out.text(rust::models(schema, &config.database.schema))
     } else if format.mermaid {
         out.text(mermaid::diagram(schema))
     } else {
@@ -73,7 +83,7 @@ fn print(
 }
 
 /// The DDL that recreates `schema` in an empty database, ending with a newline.
-fn postgres_ddl(schema: &Schema) -> String {
+pub(crate) fn postgres_ddl(schema: &Schema) -> String {
     let mut sql = forge_core::render::postgres::schema_ddl(schema);
     if !sql.is_empty() && !sql.ends_with('\n') {
         sql.push('\n');
@@ -109,11 +119,61 @@ fn summary(schema: &Schema, caption: &str, out: &mut Output<'_>) -> Result<(), F
             ))?;
         }
     }
+    if !schema.unmanaged.is_empty() {
+        if !schema.tables.is_empty() || !schema.enums.is_empty() {
+            out.line("")?;
+        }
+        out.line("Not managed by Forge (autogenerate never changes them; --sql recreates them):")?;
+        out.rows(&unmanaged_rows(schema))?;
+    }
+    let unmanaged = match schema.unmanaged.len() {
+        0 => String::new(),
+        1 => ", 1 object not managed by Forge".to_string(),
+        n => format!(", {n} objects not managed by Forge"),
+    };
     out.line(format!(
-        "{} tables, {} enum types {caption}",
+        "{} tables, {} enum types{unmanaged} {caption}",
         schema.tables.len(),
         schema.enums.len()
     ))
+}
+
+/// One row per unmanaged object: its kind, its name (with the table it
+/// belongs to) and what it needs besides.
+fn unmanaged_rows(schema: &Schema) -> Vec<Vec<String>> {
+    schema
+        .unmanaged
+        .iter()
+        .map(|o| {
+            let mut name = o.qualified_name();
+            if let Some(table) = &o.table {
+                if o.kind == ObjectKind::Partition {
+                    name.push_str(&format!(" of {table}"));
+                } else if o.kind.belongs_to_table() && o.name != table.name {
+                    name.push_str(&format!(" on {table}"));
+                }
+            }
+            let mut notes: Vec<String> = Vec::new();
+            let uses: Vec<String> = o
+                .requires
+                .iter()
+                .filter(|r| {
+                    // The table (or partition, or view) it belongs to is said already.
+                    o.table
+                        .as_ref()
+                        .is_none_or(|t| !(r.name == t.name && r.schema == t.schema))
+                })
+                .map(|r| r.to_string())
+                .collect();
+            if !uses.is_empty() {
+                notes.push(format!("uses {}", uses.join(", ")));
+            }
+            if o.definition.is_none() {
+                notes.push("not recreated by --sql".to_string());
+            }
+            vec![format!("  {}", o.kind.words()), name, notes.join("; ")]
+        })
+        .collect()
 }
 
 fn column_rows(table: &Table) -> Vec<Vec<String>> {

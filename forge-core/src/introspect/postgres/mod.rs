@@ -1,6 +1,7 @@
 //! PostgreSQL introspection: the catalog queries ([`query`]), the pure
 //! mapping of their rows to the model ([`parser`]), and this orchestration.
 
+mod objects;
 pub mod parser;
 pub mod query;
 pub mod settle;
@@ -27,13 +28,16 @@ pub async fn introspect_with(
     schema: &str,
     options: &IntrospectOptions,
 ) -> Result<Introspection, IntrospectError> {
-    let rows = query::fetch(conn, schema, &options.other_schemas)
+    let rows = query::fetch_with(conn, schema, &options.other_schemas, options.unmanaged)
         .await?
         .ok_or_else(|| IntrospectError::MissingSchema {
             schema: schema.to_string(),
         })?;
     let stats = IntrospectStats {
-        queries: QUERY_COUNT,
+        queries: match options.unmanaged {
+            query::Unmanaged::Skip => query::TABLE_QUERY_COUNT,
+            query::Unmanaged::Define => QUERY_COUNT,
+        },
         rows: rows.len(),
     };
     Ok(Introspection {

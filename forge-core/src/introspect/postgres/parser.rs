@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 
+use super::objects;
 use super::query::{CatalogRows, ColumnRow, ConstraintRow, EnumRow, IndexRow, TableRow};
 use crate::introspect::IntrospectOptions;
 use crate::model::{
     CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Identity, Index,
-    IndexKey, KeyTarget, MatchType, NullsOrder, PrimaryKey, ReferentialAction, Schema, Sequence,
-    Table, TableName, UniqueConstraint,
+    IndexKey, KeyTarget, MatchType, NullsOrder, ObjectKind, PrimaryKey, ReferentialAction, Schema,
+    Sequence, Table, TableName, UniqueConstraint,
 };
 
 /// Builds the schema of `schema_name` (the default schema: its tables have no
@@ -31,10 +32,16 @@ pub fn parse_schema_in(
 ) -> Schema {
     let names = ColumnNames::new(&rows.columns);
     let here = |schema: &str| (schema != schema_name).then(|| schema.to_string());
+    let exclude = &options.exclude;
     let mut tables: BTreeMap<TableName, Table> = rows
         .tables
         .into_iter()
         .filter(|t| !(t.schema == schema_name && options.is_ignored(&t.name)))
+        .filter(|t| {
+            exclude
+                .matching(ObjectKind::Table, Some(&t.schema), &t.name, schema_name)
+                .is_none()
+        })
         .map(|t| {
             (
                 TableName::new(here(&t.schema).as_deref(), &t.name),
@@ -58,15 +65,27 @@ pub fn parse_schema_in(
             table.indexes.push(parse_index(row, &names));
         }
     }
-    let enums = rows.enums.into_iter().map(parse_enum).collect();
+    let enums = rows
+        .enums
+        .into_iter()
+        .filter(|e| {
+            exclude
+                .matching(ObjectKind::Enum, None, &e.name, schema_name)
+                .is_none()
+        })
+        .map(parse_enum)
+        .collect();
+    let tables: Vec<Table> = tables.into_values().collect();
+    let unmanaged = objects::parse_objects(rows.objects, schema_name, &tables, options);
     Schema {
-        tables: tables.into_values().collect(),
+        tables,
         enums,
         namespaces: rows
             .namespaces
             .into_iter()
             .filter(|n| n != schema_name)
             .collect(),
+        unmanaged,
     }
     .normalized()
 }
@@ -114,6 +133,7 @@ fn parse_table(row: TableRow, schema_name: &str) -> Table {
     let mut table = Table::new(row.name);
     table.schema = (row.schema != schema_name).then_some(row.schema);
     table.comment = row.comment;
+    table.partition_by = row.partition_by;
     table
 }
 
@@ -133,7 +153,7 @@ pub fn parse_column(row: ColumnRow, enum_schema: &str) -> Column {
         default = None;
     }
     let sequence = match (&row.sequence, identity) {
-        (Some(s), Some(identity)) => {
+        (Some(s), Some(_)) => {
             let options = Sequence {
                 name: None,
                 start: Some(s.start),
@@ -143,12 +163,10 @@ pub fn parse_column(row: ColumnRow, enum_schema: &str) -> Column {
                 cache: Some(s.cache),
                 cycle: s.cycle,
             };
-            // A serial's sequence options are not part of the model.
-            let options = identity
-                .is_sql_identity()
-                .then(|| Sequence::canonical(Some(&options), &column_type))
-                .flatten()
-                .unwrap_or_default();
+            // A serial's options too: the models cannot ask for them (the
+            // diff keeps them as they are), but a script that recreates the
+            // database must.
+            let options = Sequence::canonical(Some(&options), &column_type).unwrap_or_default();
             Some(Sequence {
                 name: Some(s.name.clone()),
                 ..options
@@ -311,6 +329,8 @@ fn add_constraint(table: &mut Table, row: ConstraintRow, names: &ColumnNames, sc
             name: row.name,
             columns,
             nulls_not_distinct: row.nulls_not_distinct,
+            include: names.resolve(&row.schema, &row.table, &row.include_numbers),
+            deferrable: deferrable(row.deferrable, row.deferred),
         }),
         "f" => {
             let referenced_table = row.referenced_table.unwrap_or_default();
@@ -331,11 +351,7 @@ fn add_constraint(table: &mut Table, row: ConstraintRow, names: &ColumnNames, sc
                 referenced_columns,
                 on_delete: referential_action(&row.on_delete),
                 on_update: referential_action(&row.on_update),
-                deferrable: match (row.deferrable, row.deferred) {
-                    (false, _) => Deferrable::NotDeferrable,
-                    (true, false) => Deferrable::InitiallyImmediate,
-                    (true, true) => Deferrable::InitiallyDeferred,
-                },
+                deferrable: deferrable(row.deferrable, row.deferred),
                 match_type: match row.match_type.as_str() {
                     "f" => MatchType::Full,
                     _ => MatchType::Simple,
@@ -347,8 +363,23 @@ fn add_constraint(table: &mut Table, row: ConstraintRow, names: &ColumnNames, sc
             name: row.name,
             expression: check_body(&row.definition),
             not_valid: !row.validated,
+            no_inherit: row
+                .definition
+                .trim_end()
+                .trim_end_matches("NOT VALID")
+                .trim_end()
+                .ends_with("NO INHERIT"),
         }),
         _ => {}
+    }
+}
+
+/// `condeferrable` / `condeferred` to the model's deferral.
+fn deferrable(deferrable: bool, deferred: bool) -> Deferrable {
+    match (deferrable, deferred) {
+        (false, _) => Deferrable::NotDeferrable,
+        (true, false) => Deferrable::InitiallyImmediate,
+        (true, true) => Deferrable::InitiallyDeferred,
     }
 }
 
@@ -428,16 +459,18 @@ pub fn parse_index(row: IndexRow, names: &ColumnNames) -> Index {
                         .unwrap_or_default(),
                 ),
             };
+            let at = |list: &Option<Vec<String>>| {
+                list.as_ref()
+                    .and_then(|o| o.get(position))
+                    .filter(|o| !o.is_empty())
+                    .cloned()
+            };
             IndexKey {
                 target,
                 descending,
                 nulls: Some(nulls),
-                opclass: row
-                    .key_opclasses
-                    .as_ref()
-                    .and_then(|o| o.get(position))
-                    .filter(|o| !o.is_empty())
-                    .cloned(),
+                opclass: at(&row.key_opclasses),
+                collation: at(&row.key_collations),
             }
             .canonical()
         })
@@ -982,7 +1015,7 @@ mod tests {
                 TableRow {
                     schema: "billing".into(),
                     name: "audit".into(),
-                    comment: None,
+                    ..TableRow::default()
                 },
             ],
             columns: vec![
@@ -1006,6 +1039,7 @@ mod tests {
             }],
             indexes: vec![],
             namespaces: vec!["billing".into(), "public".into()],
+            objects: vec![],
             enums: vec![
                 EnumRow {
                     name: "size".into(),

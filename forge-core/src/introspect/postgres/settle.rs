@@ -159,7 +159,7 @@ async fn settle_types(
         return Err(unknown_type(conn, &settlement.desired, &types, err).await);
     }
     let read = read_temp(&mut tx, schema_name).await?;
-    settlement.round_trips += query::QUERY_COUNT + 1;
+    settlement.round_trips += query::TABLE_QUERY_COUNT + 1;
     tx.rollback().await.map_err(SettleError::Server)?;
     let stored: BTreeMap<String, ColumnType> = read
         .tables
@@ -546,7 +546,7 @@ async fn settle_expressions(
         }
     }
     let read = read_temp(&mut tx, schema_name).await?;
-    settlement.round_trips += query::QUERY_COUNT + 1;
+    settlement.round_trips += query::TABLE_QUERY_COUNT + 1;
     tx.rollback().await.map_err(SettleError::Server)?;
 
     let probes = tables.iter().flat_map(|(_, probes)| probes);
@@ -679,7 +679,7 @@ async fn read_temp(
         .unwrap_or_default();
     let options = IntrospectOptions {
         ignored_tables: Vec::new(),
-        other_schemas: Vec::new(),
+        ..IntrospectOptions::default().without_unmanaged()
     };
     // The temporary tables' columns use the enums of the default schema.
     Ok(parse_schema_in(rows, &temp_schema, schema_name, &options))

@@ -9,7 +9,7 @@ use super::super::{Context, Statement};
 use super::sql::{ident, in_schema, literal, serial_type, table, type_sql};
 
 /// `"name" type [COLLATE c] [NOT NULL] [DEFAULT ... | GENERATED ...]`
-pub fn definition(column: &Column) -> String {
+pub fn definition(table_name: &TableName, column: &Column) -> String {
     let serial = column.identity == Some(Identity::Serial);
     let type_name = if serial {
         serial_type(&column.column_type).to_string()
@@ -27,7 +27,7 @@ pub fn definition(column: &Column) -> String {
         (Some(Identity::Serial), _, _) => {}
         (Some(identity), _, _) => {
             sql.push(' ');
-            sql.push_str(&identity_clause(identity, column));
+            sql.push_str(&identity_clause(table_name, identity, column));
         }
         (None, Some(generated), _) => {
             sql.push_str(&format!(" GENERATED ALWAYS AS ({generated}) STORED"));
@@ -41,20 +41,72 @@ pub fn definition(column: &Column) -> String {
     sql
 }
 
-/// `GENERATED ALWAYS AS IDENTITY [(START WITH ...)]`
-fn identity_clause(identity: Identity, column: &Column) -> String {
+/// `GENERATED ALWAYS AS IDENTITY [(SEQUENCE NAME ... START WITH ...)]`
+fn identity_clause(table_name: &TableName, identity: Identity, column: &Column) -> String {
     let kind = match identity {
         Identity::Always => "ALWAYS",
         _ => "BY DEFAULT",
     };
     let mut sql = format!("GENERATED {kind} AS IDENTITY");
-    if let Some(options) = Sequence::canonical(column.sequence.as_ref(), &column.column_type) {
-        sql.push_str(&format!(
-            " ({})",
-            options_sql(&options, &column.column_type, false)
-        ));
+    let mut options = Vec::new();
+    if let Some(name) = unconventional_sequence_name(table_name, column) {
+        options.push(format!("SEQUENCE NAME {name}"));
+    }
+    if let Some(canonical) = Sequence::canonical(column.sequence.as_ref(), &column.column_type) {
+        options.push(options_sql(&canonical, &column.column_type, false));
+    }
+    if !options.is_empty() {
+        sql.push_str(&format!(" ({})", options.join(" ")));
     }
     sql
+}
+
+/// The sequence's name when it is not PostgreSQL's own choice
+/// (`<table>_<column>_seq`), qualified like its table.
+fn unconventional_sequence_name(table_name: &TableName, column: &Column) -> Option<String> {
+    let name = column.sequence.as_ref()?.name.as_deref()?;
+    (name != naming::sequence(&table_name.name, &column.name))
+        .then(|| in_schema(table_name.schema.as_deref(), name))
+}
+
+/// What `serial` in CREATE TABLE or ADD COLUMN leaves to do for a sequence
+/// read from a database: its name, when PostgreSQL's choice was renamed
+/// since, and its options, when not the defaults (the models ask for
+/// neither; a script that recreates the database must).
+pub fn serial_sequence(table_name: &TableName, column: &Column) -> Vec<Statement> {
+    if column.identity != Some(Identity::Serial) {
+        return Vec::new();
+    }
+    let conventional = in_schema(
+        table_name.schema.as_deref(),
+        &naming::sequence(&table_name.name, &column.name),
+    );
+    let mut out = Vec::new();
+    let mut current = conventional.clone();
+    if let Some(renamed) = unconventional_sequence_name(table_name, column) {
+        let bare = column
+            .sequence
+            .as_ref()
+            .and_then(|s| s.name.clone())
+            .unwrap_or_default();
+        out.push(Statement::new(format!(
+            "ALTER SEQUENCE {conventional} RENAME TO {};",
+            ident(&bare)
+        )));
+        current = renamed;
+    }
+    if let Some(options) = Sequence::canonical(column.sequence.as_ref(), &column.column_type) {
+        let restart = if options.start.is_some() {
+            " RESTART"
+        } else {
+            ""
+        };
+        out.push(Statement::new(format!(
+            "ALTER SEQUENCE {current} {}{restart};",
+            options_sql(&options, &column.column_type, false)
+        )));
+    }
+    out
 }
 
 /// The sequence options as `CREATE`-style clauses (`START WITH 10 INCREMENT
@@ -109,7 +161,7 @@ pub fn add(table_name: &TableName, column: &Column, context: &Context) -> Vec<St
     let mut statement = Statement::new(format!(
         "ALTER TABLE {} ADD COLUMN {};",
         table(table_name),
-        definition(column)
+        definition(table_name, column)
     ));
     let t = &table_name.name;
     if context.is_existing(table_name) {
@@ -136,6 +188,7 @@ pub fn add(table_name: &TableName, column: &Column, context: &Context) -> Vec<St
         }
     }
     let mut out = vec![statement];
+    out.extend(serial_sequence(table_name, column));
     if has_comment(&column.comment) {
         out.push(comment(table_name, &column.name, &column.comment));
     }
@@ -320,7 +373,7 @@ pub fn alter_generation(table_name: &TableName, from: &Column, to: &Column) -> V
     out.push(Statement::new(format!(
         "ALTER TABLE {} ADD COLUMN {};",
         table(table_name),
-        definition(to)
+        definition(table_name, to)
     )));
     if has_comment(&to.comment) {
         out.push(comment(table_name, &to.name, &to.comment));
@@ -380,7 +433,7 @@ pub fn add_identity(table_name: &TableName, column: &Column) -> Vec<Statement> {
             let mut out = vec![Statement::new(alter(
                 table_name,
                 &column.name,
-                &format!("ADD {}", identity_clause(identity, column)),
+                &format!("ADD {}", identity_clause(table_name, identity, column)),
             ))];
             let descending = column
                 .sequence

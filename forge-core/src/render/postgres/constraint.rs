@@ -12,16 +12,46 @@ use super::sql::{ident, idents, in_schema, table};
 
 pub fn create_table(t: &Table) -> Vec<Statement> {
     let name = t.qualified_name();
-    let mut lines: Vec<String> = t.columns.iter().map(column::definition).collect();
+    let mut lines: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| column::definition(&name, c))
+        .collect();
     lines.extend(t.primary_key.iter().map(primary_key_clause));
     lines.extend(t.uniques.iter().map(unique_clause));
-    lines.extend(t.foreign_keys.iter().map(foreign_key_clause));
-    lines.extend(t.checks.iter().map(check_clause));
+    // NOT VALID inside CREATE TABLE is silently validated: those come after.
+    lines.extend(
+        t.foreign_keys
+            .iter()
+            .filter(|fk| !fk.not_valid)
+            .map(foreign_key_clause),
+    );
+    lines.extend(t.checks.iter().filter(|c| !c.not_valid).map(check_clause));
+    let partitioning = t
+        .partition_by
+        .as_ref()
+        .map(|p| format!(" PARTITION BY {p}"))
+        .unwrap_or_default();
     let mut out = vec![Statement::new(format!(
-        "CREATE TABLE {} (\n    {}\n);",
+        "CREATE TABLE {} (\n    {}\n){partitioning};",
         table(&name),
         lines.join(",\n    ")
     ))];
+    for c in &t.columns {
+        out.extend(column::serial_sequence(&name, c));
+    }
+    out.extend(
+        t.foreign_keys
+            .iter()
+            .filter(|fk| fk.not_valid)
+            .map(|fk| Statement::new(add(&name, foreign_key_clause(fk)))),
+    );
+    out.extend(
+        t.checks
+            .iter()
+            .filter(|c| c.not_valid)
+            .map(|c| Statement::new(add(&name, check_clause(c)))),
+    );
     out.extend(
         t.indexes
             .iter()
@@ -69,6 +99,9 @@ pub fn foreign_key_clause(fk: &ForeignKey) -> String {
         sql.push(' ');
         sql.push_str(fk.deferrable.sql());
     }
+    if fk.not_valid {
+        sql.push_str(" NOT VALID");
+    }
     sql
 }
 
@@ -81,7 +114,7 @@ pub fn primary_key_clause(pk: &PrimaryKey) -> String {
 }
 
 pub fn unique_clause(unique: &UniqueConstraint) -> String {
-    format!(
+    let mut sql = format!(
         "CONSTRAINT {} UNIQUE{} ({})",
         ident(&unique.name),
         if unique.nulls_not_distinct {
@@ -90,15 +123,31 @@ pub fn unique_clause(unique: &UniqueConstraint) -> String {
             ""
         },
         idents(&unique.columns)
-    )
+    );
+    if !unique.include.is_empty() {
+        sql.push_str(&format!(" INCLUDE ({})", idents(&unique.include)));
+    }
+    if !unique.deferrable.is_default() {
+        sql.push(' ');
+        sql.push_str(unique.deferrable.sql());
+    }
+    sql
 }
 
+/// `NOT VALID` only where PostgreSQL keeps it: in `ALTER TABLE ... ADD`.
 pub fn check_clause(check: &CheckConstraint) -> String {
-    format!(
+    let mut sql = format!(
         "CONSTRAINT {} CHECK ({})",
         ident(&check.name),
         check.expression
-    )
+    );
+    if check.no_inherit {
+        sql.push_str(" NO INHERIT");
+    }
+    if check.not_valid {
+        sql.push_str(" NOT VALID");
+    }
+    sql
 }
 
 pub fn add(table_name: &TableName, clause: String) -> String {
@@ -122,13 +171,16 @@ pub fn rename(table_name: &TableName, from: &str, to: &str) -> String {
     )
 }
 
-/// One index key: the column or `(expression)`, then its operator class,
-/// direction and NULLS order.
+/// One index key: the column or `(expression)`, then its collation,
+/// operator class, direction and NULLS order.
 pub fn index_key(key: &IndexKey) -> String {
     let mut sql = match &key.target {
         KeyTarget::Column(name) => ident(name),
         KeyTarget::Expression(expression) => format!("({expression})"),
     };
+    if let Some(collation) = &key.collation {
+        sql.push_str(&format!(" COLLATE {}", ident(collation)));
+    }
     if let Some(opclass) = &key.opclass {
         sql.push(' ');
         sql.push_str(opclass);

@@ -9,6 +9,7 @@ mod column;
 mod constraint;
 mod enums;
 mod sql;
+mod unmanaged;
 
 pub use constraint::index_key;
 pub use sql::{ident, literal, table as qualified, type_sql};
@@ -25,9 +26,15 @@ pub struct PostgreSql;
 
 /// The DDL that creates `schema` in an empty database: schemas, enum types,
 /// then tables in dependency order with their keys, indexes, constraints and
-/// comments.
+/// comments, and the objects Forge does not manage where they belong among
+/// them (see `unmanaged`).
 pub fn schema_ddl(schema: &Schema) -> String {
-    super::render_sql(&PostgreSql, &diff(schema, &Schema::default()))
+    let changes = diff(schema, &Schema::default());
+    if schema.unmanaged.is_empty() {
+        super::render_sql(&PostgreSql, &changes)
+    } else {
+        unmanaged::script(schema, &changes)
+    }
 }
 
 /// The lock warning of a constraint or index built over an existing table.
